@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+
+pub mod atomic;
+pub mod dataset;
+pub mod error;
+pub mod metrics;
+pub mod model_selection;
+pub mod npy;
+pub mod persist;
+pub mod preprocessing;
+pub mod progress;
+pub mod rng;
+pub mod traits;
+
+pub use atomic::write_atomic;
+pub use dataset::Dataset;
+pub use error::{CoreError, Result};
+pub use model_selection::{
+    Direction, Fold, GridEntry, GridResult, GridSearch, TimeSeriesSplit, product2,
+};
+pub use persist::{ArtifactFiles, Manifest, ModelInfo, Persist};
+pub use preprocessing::StandardScaler;
+pub use progress::{Progress, ProgressEvent};
+pub use rng::SplitMix64;
+pub use traits::{Fit, FitChecked, ParamGuard, Predict};

@@ -1,0 +1,455 @@
+//! Artifacts: a model is a directory of files plus `manifest.json`, which
+//! records who wrote it, with which hyperparameters, on which data, how well
+//! it scored, and the sha256 of every file. Loading checks all of that before
+//! a model is handed out. The same artifact travels as one byte blob for
+//! stores and embedding.
+
+use crate::atomic::write_atomic;
+use crate::error::{CoreError, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// File name of the manifest inside an artifact directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// Version of the manifest layout itself (not of any agent's files).
+pub const MANIFEST_SCHEMA: u32 = 1;
+const BLOB_MAGIC: &[u8; 8] = b"CTART\x001\n";
+
+/// One file of an artifact as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// What the manifest says about an artifact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub manifest_schema: u32,
+    pub agent: String,
+    pub crate_version: String,
+    pub format_version: u32,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub hyperparameters: serde_json::Value,
+    /// `sha256:...` of the training data (see `Dataset::fingerprint`).
+    pub data_fingerprint: Option<String>,
+    /// Input features in the order the model expects them.
+    #[serde(default)]
+    pub feature_names: Vec<String>,
+    /// Output labels in the order the model produces them, where it classifies.
+    #[serde(default)]
+    pub label_order: Vec<String>,
+    /// Out-of-sample metrics, by name.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, serde_json::Value>,
+    pub files: BTreeMap<String, FileEntry>,
+    /// Agent-specific facts that do not fit above.
+    #[serde(default)]
+    pub extra: serde_json::Value,
+}
+
+/// The descriptive part of a manifest an agent supplies when saving.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelInfo {
+    pub hyperparameters: serde_json::Value,
+    pub data_fingerprint: Option<String>,
+    pub feature_names: Vec<String>,
+    pub label_order: Vec<String>,
+    pub metrics: BTreeMap<String, serde_json::Value>,
+    pub extra: serde_json::Value,
+}
+
+/// The files of an artifact by name, checked against the manifest.
+#[derive(Debug, Clone, Default)]
+pub struct ArtifactFiles {
+    origin: PathBuf,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl ArtifactFiles {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a file; names are plain file names (no directories).
+    pub fn insert(&mut self, name: impl Into<String>, bytes: Vec<u8>) -> Result<()> {
+        let name = name.into();
+        if name.is_empty()
+            || name == MANIFEST_FILE
+            || name.contains(['/', '\\'])
+            || name.starts_with('.')
+        {
+            return Err(CoreError::InvalidData(format!(
+                "artifact file name `{name}` is not allowed"
+            )));
+        }
+        self.files.insert(name, bytes);
+        Ok(())
+    }
+
+    /// The bytes of file `name`, or a clear error naming the artifact.
+    pub fn get(&self, name: &str) -> Result<&[u8]> {
+        self.files
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| CoreError::MissingFile {
+                path: self.origin.clone(),
+                file: name.to_string(),
+            })
+    }
+
+    /// Where the files came from (a directory, or `<bytes>`).
+    pub fn origin(&self) -> &Path {
+        &self.origin
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// Parse file `name` as JSON.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T> {
+        serde_json::from_slice(self.get(name)?).map_err(|source| CoreError::Json {
+            what: format!("{} in {}", name, self.origin.display()),
+            source,
+        })
+    }
+}
+
+/// sha256 of bytes as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Current time as RFC 3339 UTC.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+/// Build the manifest for `files`.
+pub fn make_manifest(
+    agent: &str,
+    crate_version: &str,
+    format_version: u32,
+    info: ModelInfo,
+    files: &ArtifactFiles,
+) -> Manifest {
+    Manifest {
+        manifest_schema: MANIFEST_SCHEMA,
+        agent: agent.to_string(),
+        crate_version: crate_version.to_string(),
+        format_version,
+        created_at: now_rfc3339(),
+        hyperparameters: info.hyperparameters,
+        data_fingerprint: info.data_fingerprint,
+        feature_names: info.feature_names,
+        label_order: info.label_order,
+        metrics: info.metrics,
+        files: files
+            .files
+            .iter()
+            .map(|(n, b)| {
+                (
+                    n.clone(),
+                    FileEntry {
+                        sha256: sha256_hex(b),
+                        bytes: b.len() as u64,
+                    },
+                )
+            })
+            .collect(),
+        extra: info.extra,
+    }
+}
+
+/// Check agent, format version and every file's checksum.
+pub fn verify(
+    manifest: &Manifest,
+    files: &ArtifactFiles,
+    agent: &str,
+    format_version: u32,
+) -> Result<()> {
+    if manifest.agent != agent {
+        return Err(CoreError::WrongAgent {
+            path: files.origin.clone(),
+            found: manifest.agent.clone(),
+            expected: agent.to_string(),
+        });
+    }
+    if manifest.format_version != format_version {
+        return Err(CoreError::FormatVersion {
+            path: files.origin.clone(),
+            agent: agent.to_string(),
+            found: manifest.format_version,
+            expected: format_version,
+        });
+    }
+    verify_files(manifest, files)
+}
+
+/// Check that every file the manifest lists is present with its checksum.
+pub fn verify_files(manifest: &Manifest, files: &ArtifactFiles) -> Result<()> {
+    for (name, entry) in &manifest.files {
+        let bytes = files.get(name)?;
+        let actual = sha256_hex(bytes);
+        if actual != entry.sha256 {
+            return Err(CoreError::Checksum {
+                file: files.origin.join(name),
+                expected: entry.sha256.clone(),
+                actual,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Read an artifact directory: its manifest and the files it lists.
+pub fn read_dir(dir: &Path) -> Result<(Manifest, ArtifactFiles)> {
+    let mpath = dir.join(MANIFEST_FILE);
+    let raw = std::fs::read(&mpath).map_err(|e| CoreError::io(&mpath, e))?;
+    let manifest: Manifest = serde_json::from_slice(&raw).map_err(|source| CoreError::Json {
+        what: mpath.display().to_string(),
+        source,
+    })?;
+    let mut files = ArtifactFiles {
+        origin: dir.to_path_buf(),
+        files: BTreeMap::new(),
+    };
+    for name in manifest.files.keys() {
+        let p = dir.join(name);
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(CoreError::Malformed {
+                path: dir.to_path_buf(),
+                why: format!("manifest lists unsafe file name `{name}`"),
+            });
+        }
+        let bytes = std::fs::read(&p).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => CoreError::MissingFile {
+                path: dir.to_path_buf(),
+                file: name.clone(),
+            },
+            _ => CoreError::io(&p, e),
+        })?;
+        files.files.insert(name.clone(), bytes);
+    }
+    verify_files(&manifest, &files)?;
+    Ok((manifest, files))
+}
+
+/// Write files then the manifest, each atomically. The manifest goes last:
+/// an artifact without one, or whose checksums disagree, is never loaded.
+pub fn write_dir(dir: &Path, manifest: &Manifest, files: &ArtifactFiles) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| CoreError::io(dir, e))?;
+    for (name, bytes) in &files.files {
+        write_atomic(&dir.join(name), bytes)?;
+    }
+    let json = serde_json::to_vec_pretty(manifest).map_err(|source| CoreError::Json {
+        what: "manifest".into(),
+        source,
+    })?;
+    write_atomic(&dir.join(MANIFEST_FILE), &json)
+}
+
+/// Pack manifest and files into one blob: magic, then length-prefixed
+/// manifest JSON, then each listed file length-prefixed in manifest order.
+pub fn to_blob(manifest: &Manifest, files: &ArtifactFiles) -> Result<Vec<u8>> {
+    let json = serde_json::to_vec(manifest).map_err(|source| CoreError::Json {
+        what: "manifest".into(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    out.extend_from_slice(BLOB_MAGIC);
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    for name in manifest.files.keys() {
+        let b = files.get(name)?;
+        out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        out.extend_from_slice(b);
+    }
+    Ok(out)
+}
+
+/// Unpack a blob written by [`to_blob`], verifying checksums.
+pub fn from_blob(bytes: &[u8]) -> Result<(Manifest, ArtifactFiles)> {
+    let origin = PathBuf::from("<bytes>");
+    let bad = |why: &str| CoreError::Malformed {
+        path: origin.clone(),
+        why: why.to_string(),
+    };
+    let mut pos = 0usize;
+    let mut take = |n: usize| -> Result<&[u8]> {
+        let end = pos
+            .checked_add(n)
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(|| bad("truncated artifact blob"))?;
+        let s = &bytes[pos..end];
+        pos = end;
+        Ok(s)
+    };
+    if take(BLOB_MAGIC.len())? != BLOB_MAGIC {
+        return Err(bad("not a cointrainer artifact (bad magic)"));
+    }
+    let read_len = |b: &[u8]| -> usize {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        u64::from_le_bytes(a) as usize
+    };
+    let mlen = read_len(take(8)?);
+    let manifest: Manifest =
+        serde_json::from_slice(take(mlen)?).map_err(|source| CoreError::Json {
+            what: "artifact blob manifest".into(),
+            source,
+        })?;
+    let mut files = ArtifactFiles {
+        origin: origin.clone(),
+        files: BTreeMap::new(),
+    };
+    for name in manifest.files.keys() {
+        let n = read_len(take(8)?);
+        files.files.insert(name.clone(), take(n)?.to_vec());
+    }
+    verify_files(&manifest, &files)?;
+    Ok((manifest, files))
+}
+
+/// Save and load a model as a verified artifact.
+///
+/// Implementors supply the files and the descriptive info; directory and
+/// blob handling, checksums and version checks come with the trait.
+pub trait Persist: Sized {
+    /// Agent name recorded in the manifest (e.g. `"linucb"`).
+    const AGENT: &'static str;
+    /// Bump when the file layout changes incompatibly.
+    const FORMAT_VERSION: u32;
+    /// Version of the crate that wrote the artifact (`env!("CARGO_PKG_VERSION")`).
+    const CRATE_VERSION: &'static str;
+    type Error: From<CoreError>;
+
+    /// Hyperparameters, metrics, features and data fingerprint for the manifest.
+    fn model_info(&self) -> ModelInfo;
+    /// The model's files.
+    fn to_files(&self) -> Result<ArtifactFiles, Self::Error>;
+    /// Rebuild the model from verified files.
+    fn from_files(manifest: &Manifest, files: &ArtifactFiles) -> Result<Self, Self::Error>;
+
+    /// The manifest this model would be saved with.
+    fn manifest(&self, files: &ArtifactFiles) -> Manifest {
+        make_manifest(
+            Self::AGENT,
+            Self::CRATE_VERSION,
+            Self::FORMAT_VERSION,
+            self.model_info(),
+            files,
+        )
+    }
+
+    /// Save into directory `dir` (created if needed); returns the manifest.
+    fn save(&self, dir: &Path) -> Result<Manifest, Self::Error> {
+        let files = self.to_files()?;
+        let manifest = self.manifest(&files);
+        write_dir(dir, &manifest, &files)?;
+        Ok(manifest)
+    }
+
+    /// Load from directory `dir`, verifying agent, version and checksums.
+    fn load(dir: &Path) -> Result<Self, Self::Error> {
+        let (manifest, files) = read_dir(dir)?;
+        verify(&manifest, &files, Self::AGENT, Self::FORMAT_VERSION)?;
+        Self::from_files(&manifest, &files)
+    }
+
+    /// The artifact as one blob.
+    fn to_bytes(&self) -> Result<Vec<u8>, Self::Error> {
+        let files = self.to_files()?;
+        let manifest = self.manifest(&files);
+        Ok(to_blob(&manifest, &files)?)
+    }
+
+    /// Load from a blob, verifying agent, version and checksums.
+    fn from_bytes(bytes: &[u8]) -> Result<Self, Self::Error> {
+        let (manifest, files) = from_blob(bytes)?;
+        verify(&manifest, &files, Self::AGENT, Self::FORMAT_VERSION)?;
+        Self::from_files(&manifest, &files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Toy(Vec<f64>);
+
+    impl Persist for Toy {
+        const AGENT: &'static str = "toy";
+        const FORMAT_VERSION: u32 = 3;
+        const CRATE_VERSION: &'static str = "0.0.0";
+        type Error = CoreError;
+
+        fn model_info(&self) -> ModelInfo {
+            ModelInfo {
+                hyperparameters: serde_json::json!({"alpha": 1.0}),
+                feature_names: vec!["x".into()],
+                ..Default::default()
+            }
+        }
+        fn to_files(&self) -> Result<ArtifactFiles> {
+            let mut f = ArtifactFiles::new();
+            f.insert("w.npy", crate::npy::encode(&[self.0.len()], &self.0)?)?;
+            Ok(f)
+        }
+        fn from_files(_: &Manifest, files: &ArtifactFiles) -> Result<Self> {
+            Ok(Toy(crate::npy::decode::<f64>(files.get("w.npy")?)?.1))
+        }
+    }
+
+    #[test]
+    fn save_load_round_trip_and_blob() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = Toy(vec![1.0, 2.5]);
+        let man = m.save(dir.path()).unwrap();
+        assert_eq!(man.files.len(), 1);
+        assert_eq!(Toy::load(dir.path()).unwrap(), m);
+        assert_eq!(Toy::from_bytes(&m.to_bytes().unwrap()).unwrap(), m);
+    }
+
+    #[test]
+    fn tampered_file_fails_checksum_with_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        Toy(vec![1.0]).save(dir.path()).unwrap();
+        let p = dir.path().join("w.npy");
+        let mut b = std::fs::read(&p).unwrap();
+        let last = b.len() - 1;
+        b[last] ^= 1;
+        std::fs::write(&p, b).unwrap();
+        let err = Toy::load(dir.path()).unwrap_err();
+        assert!(matches!(err, CoreError::Checksum { .. }), "{err}");
+        assert!(err.to_string().contains("w.npy"));
+    }
+
+    #[test]
+    fn wrong_format_version_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        Toy(vec![1.0]).save(dir.path()).unwrap();
+        let mp = dir.path().join(MANIFEST_FILE);
+        let txt = std::fs::read_to_string(&mp)
+            .unwrap()
+            .replace("\"format_version\": 3", "\"format_version\": 9");
+        std::fs::write(&mp, txt).unwrap();
+        let err = Toy::load(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("format version 9"), "{err}");
+    }
+
+    #[test]
+    fn truncated_blob_is_an_error_not_a_panic() {
+        let b = Toy(vec![1.0, 2.0]).to_bytes().unwrap();
+        for cut in [0, 5, 12, b.len() - 1] {
+            assert!(Toy::from_bytes(&b[..cut]).is_err());
+        }
+    }
+}

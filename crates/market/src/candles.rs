@@ -1,0 +1,318 @@
+//! OHLCV bars as a struct of arrays, plus the facts about their time grid
+//! (interval, gaps). Gaps are reported, never filled: filling would invent
+//! prices that the exchange never traded.
+
+use crate::error::{MarketError, Result};
+use std::ops::Range;
+
+/// Timestamps below this (epoch ms) are before 1973-03-03 and almost surely
+/// Unix seconds written by mistake.
+pub const MIN_TIMESTAMP_MS: i64 = 100_000_000_000;
+
+/// OHLCV candles, one entry per bar in every vector, sorted by `ts`.
+///
+/// `ts` is the bar **open** time in Unix epoch milliseconds (UTC). The
+/// fields are public for fast column access; [`Candles::validate`] checks
+/// the invariants that [`crate::parse_candles`] guarantees for parsed data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Candles {
+    pub ts: Vec<i64>,
+    pub open: Vec<f64>,
+    pub high: Vec<f64>,
+    pub low: Vec<f64>,
+    pub close: Vec<f64>,
+    pub volume: Vec<f64>,
+}
+
+/// A place where consecutive bars are more than one interval apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Gap {
+    /// Open time of the last bar before the gap.
+    pub after_ts: i64,
+    /// Open time of the first bar after the gap.
+    pub before_ts: i64,
+    /// Interval slots skipped (rounded up when the step is not a whole
+    /// number of intervals).
+    pub missing_bars: i64,
+}
+
+impl Candles {
+    /// Empty candles with room for `n` bars.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            ts: Vec::with_capacity(n),
+            open: Vec::with_capacity(n),
+            high: Vec::with_capacity(n),
+            low: Vec::with_capacity(n),
+            close: Vec::with_capacity(n),
+            volume: Vec::with_capacity(n),
+        }
+    }
+
+    /// Append one bar (no checks; see [`Candles::validate`]).
+    #[inline]
+    pub fn push(&mut self, ts: i64, open: f64, high: f64, low: f64, close: f64, volume: f64) {
+        self.ts.push(ts);
+        self.open.push(open);
+        self.high.push(high);
+        self.low.push(low);
+        self.close.push(close);
+        self.volume.push(volume);
+    }
+
+    /// Number of bars.
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// True when there are no bars.
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// The most common positive step between consecutive timestamps (the
+    /// smaller one on a tie); `None` with fewer than two bars.
+    pub fn interval_ms(&self) -> Option<i64> {
+        let mut steps: Vec<i64> = self
+            .ts
+            .windows(2)
+            .map(|w| w[1].saturating_sub(w[0]))
+            .filter(|&d| d > 0)
+            .collect();
+        if steps.is_empty() {
+            return None;
+        }
+        steps.sort_unstable();
+        let (mut best, mut best_n) = (steps[0], 0usize);
+        let mut i = 0;
+        while i < steps.len() {
+            let j = i + steps[i..].partition_point(|&d| d == steps[i]);
+            if j - i > best_n {
+                best = steps[i];
+                best_n = j - i;
+            }
+            i = j;
+        }
+        Some(best)
+    }
+
+    /// Every place where two consecutive bars are more than
+    /// [`Candles::interval_ms`] apart, in time order.
+    pub fn gaps(&self) -> Vec<Gap> {
+        let Some(step) = self.interval_ms() else {
+            return Vec::new();
+        };
+        self.ts
+            .windows(2)
+            .filter_map(|w| {
+                let d = w[1].saturating_sub(w[0]);
+                (d > step).then(|| Gap {
+                    after_ts: w[0],
+                    before_ts: w[1],
+                    missing_bars: (d - 1) / step,
+                })
+            })
+            .collect()
+    }
+
+    /// Bars `range` as new candles.
+    ///
+    /// # Panics
+    /// If the range is out of bounds, like slice indexing.
+    pub fn slice(&self, range: Range<usize>) -> Candles {
+        Candles {
+            ts: self.ts[range.clone()].to_vec(),
+            open: self.open[range.clone()].to_vec(),
+            high: self.high[range.clone()].to_vec(),
+            low: self.low[range.clone()].to_vec(),
+            close: self.close[range.clone()].to_vec(),
+            volume: self.volume[range].to_vec(),
+        }
+    }
+
+    /// Open times of the first and last bar; `None` when empty.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        Some((*self.ts.first()?, *self.ts.last()?))
+    }
+
+    /// Natural log of every close.
+    pub fn log_close(&self) -> Vec<f64> {
+        self.close.iter().map(|c| c.ln()).collect()
+    }
+
+    /// Check every invariant that parsed candles satisfy: equal column
+    /// lengths, finite positive prices, `low <= open, close <= high`,
+    /// volume >= 0, millisecond timestamps strictly increasing. Errors name
+    /// `name` as the source and the row as line `index + 2` (as if a header
+    /// preceded the rows).
+    pub fn validate(&self, name: &str) -> Result<()> {
+        let n = self.ts.len();
+        for (col, len) in [
+            ("open", self.open.len()),
+            ("high", self.high.len()),
+            ("low", self.low.len()),
+            ("close", self.close.len()),
+            ("volume", self.volume.len()),
+        ] {
+            if len != n {
+                return Err(MarketError::InvalidParam {
+                    name: col,
+                    value: format!("{len} values"),
+                    why: "every column must have as many values as `ts`",
+                });
+            }
+        }
+        for i in 0..n {
+            let prev = if i > 0 { Some(self.ts[i - 1]) } else { None };
+            check_row(
+                name,
+                i + 2,
+                prev,
+                self.ts[i],
+                [
+                    self.open[i],
+                    self.high[i],
+                    self.low[i],
+                    self.close[i],
+                    self.volume[i],
+                ],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) const COLUMNS: [&str; 6] = ["timestamp", "open", "high", "low", "close", "volume"];
+
+/// The checks of one bar after parsing: `vals` = open, high, low, close,
+/// volume; `prev_ts` is the timestamp of the previous row.
+#[inline]
+pub(crate) fn check_row(
+    file: &str,
+    line: usize,
+    prev_ts: Option<i64>,
+    ts: i64,
+    vals: [f64; 5],
+) -> Result<()> {
+    for (k, &v) in vals.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(MarketError::NonFinite {
+                file: file.to_owned(),
+                line,
+                column: COLUMNS[k + 1],
+                value: v.to_string(),
+            });
+        }
+    }
+    if ts < MIN_TIMESTAMP_MS {
+        return Err(MarketError::TimestampInSeconds {
+            file: file.to_owned(),
+            line,
+            ts,
+        });
+    }
+    if let Some(p) = prev_ts {
+        if ts == p {
+            return Err(MarketError::DuplicateTimestamp {
+                file: file.to_owned(),
+                line,
+                ts,
+                previous_line: line - 1,
+            });
+        }
+        if ts < p {
+            return Err(MarketError::UnsortedTimestamp {
+                file: file.to_owned(),
+                line,
+                ts,
+                previous: p,
+                previous_line: line - 1,
+            });
+        }
+    }
+    let [open, high, low, close, volume] = vals;
+    for (k, v) in [(1, open), (2, high), (3, low), (4, close)] {
+        if v <= 0.0 {
+            return Err(MarketError::NonPositivePrice {
+                file: file.to_owned(),
+                line,
+                column: COLUMNS[k],
+                value: v,
+            });
+        }
+    }
+    if volume < 0.0 {
+        return Err(MarketError::NegativeVolume {
+            file: file.to_owned(),
+            line,
+            value: volume,
+        });
+    }
+    if high < low {
+        return Err(MarketError::HighBelowLow {
+            file: file.to_owned(),
+            line,
+            high,
+            low,
+        });
+    }
+    for (column, v) in [("open", open), ("close", close)] {
+        if v < low || v > high {
+            return Err(MarketError::OpenCloseOutsideRange {
+                file: file.to_owned(),
+                line,
+                column,
+                value: v,
+                low,
+                high,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bars(ts: &[i64]) -> Candles {
+        let mut c = Candles::default();
+        for &t in ts {
+            c.push(t, 1.0, 1.0, 1.0, 1.0, 0.0);
+        }
+        c
+    }
+
+    #[test]
+    fn interval_is_the_most_common_step_and_gaps_count_missing_slots() {
+        let h = 3_600_000;
+        let t0 = 1_600_000_000_000;
+        let c = bars(&[t0, t0 + h, t0 + 2 * h, t0 + 5 * h, t0 + 6 * h]);
+        assert_eq!(c.interval_ms(), Some(h));
+        assert_eq!(
+            c.gaps(),
+            vec![Gap {
+                after_ts: t0 + 2 * h,
+                before_ts: t0 + 5 * h,
+                missing_bars: 2
+            }]
+        );
+        assert_eq!(c.span(), Some((t0, t0 + 6 * h)));
+        assert_eq!(c.slice(1..3).ts, vec![t0 + h, t0 + 2 * h]);
+    }
+
+    #[test]
+    fn interval_of_fewer_than_two_bars_is_unknown() {
+        assert_eq!(bars(&[]).interval_ms(), None);
+        assert_eq!(bars(&[1_600_000_000_000]).interval_ms(), None);
+        assert!(bars(&[1_600_000_000_000]).gaps().is_empty());
+    }
+
+    #[test]
+    fn validate_reports_row_as_line_index_plus_two() {
+        let mut c = bars(&[1_600_000_000_000, 1_600_000_060_000]);
+        c.high[1] = 0.5;
+        let e = c.validate("mem").unwrap_err().to_string();
+        assert!(e.contains("mem line 3"), "{e}");
+    }
+}

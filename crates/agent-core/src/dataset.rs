@@ -143,7 +143,10 @@ impl Dataset {
                 self.n_samples()
             )));
         }
-        Ok((self.slice(0..n_first)?, self.slice(n_first..self.n_samples())?))
+        Ok((
+            self.slice(0..n_first)?,
+            self.slice(n_first..self.n_samples())?,
+        ))
     }
 
     /// Chronological split with the first `floor(fraction * n)` rows first.

@@ -81,7 +81,10 @@ pub fn decode<T: NpyElement>(bytes: &[u8]) -> Result<(Vec<usize>, Vec<T>)> {
     }
     let (major, hdr_start) = (bytes[6], 8usize);
     let (hlen, hdr_start) = match major {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, hdr_start + 2),
+        1 => (
+            u16::from_le_bytes([bytes[8], bytes[9]]) as usize,
+            hdr_start + 2,
+        ),
         2 | 3 => {
             if bytes.len() < 12 {
                 return Err(bad("truncated header".into()));
@@ -125,7 +128,10 @@ pub fn decode<T: NpyElement>(bytes: &[u8]) -> Result<(Vec<usize>, Vec<T>)> {
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| bad(format!("bad dimension {s}"))))
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| bad(format!("bad dimension {s}")))
+        })
         .collect::<Result<_>>()?;
     let n: usize = shape.iter().product();
     let body = &bytes[data_start..];

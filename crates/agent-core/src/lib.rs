@@ -7,6 +7,8 @@ pub mod metrics;
 pub mod model_selection;
 pub mod npy;
 pub mod persist;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod preprocessing;
 pub mod progress;
 pub mod rng;

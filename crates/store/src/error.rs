@@ -1,0 +1,42 @@
+//! Store errors. They name the store (never its credentials) and the key.
+
+/// Errors of the artifact stores and the model registry.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid key `{key}`: {why}")]
+    InvalidKey { key: String, why: &'static str },
+    #[error("{store}: I/O error on `{key}`: {source}")]
+    Io {
+        store: String,
+        key: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{store} is unreachable: {why}")]
+    Unreachable { store: String, why: String },
+    #[error("{store}: `{key}` not found")]
+    NotFound { store: String, key: String },
+    #[error("{store}: `{key}` is corrupt: {why}")]
+    Corrupt {
+        store: String,
+        key: String,
+        why: String,
+    },
+    #[error("no model published for agent `{agent}`, symbol `{symbol}` in {store}")]
+    NoModel {
+        store: String,
+        agent: String,
+        symbol: String,
+    },
+    #[error("nothing to roll back to for agent `{agent}`, symbol `{symbol}`")]
+    NoHistory { agent: String, symbol: String },
+    #[error(transparent)]
+    Core(#[from] agent_core::CoreError),
+}
+
+impl StoreError {
+    /// Whether retrying later may succeed (the store was down, not the data wrong).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unreachable { .. } | StoreError::Io { .. })
+    }
+}

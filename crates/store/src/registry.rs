@@ -1,0 +1,334 @@
+//! The model registry on top of any store: versioned artifact blobs per agent
+//! and symbol, a `LATEST.json` pointer (the original suite's layout and
+//! fields, extended) and a history for rollback.
+//!
+//! Layout under the prefix (default `models`):
+//! `<prefix>/<agent>/<symbol>/<version>.ctart`, `.../LATEST.json`, `.../HISTORY.json`.
+
+use crate::error::StoreError;
+use crate::{ArtifactStore, validate_key};
+use agent_core::persist::{Manifest, from_blob, now_rfc3339, sha256_hex};
+use agent_core::{Direction, Persist};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the `LATEST.json` layout.
+pub const POINTER_SCHEMA: u32 = 1;
+
+/// What `LATEST.json` says: enough to validate a model before loading it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatestPointer {
+    /// Store key of the artifact blob.
+    pub key: String,
+    pub schema_version: u32,
+    pub agent: String,
+    pub symbol: String,
+    /// Inputs in order (the original's `feature_list`).
+    pub feature_list: Vec<String>,
+    pub label_order: Vec<String>,
+    /// `sha256:<hex>` of the blob.
+    pub hash: String,
+    pub format_version: u32,
+    pub crate_version: String,
+    pub data_fingerprint: Option<String>,
+    pub created_at: String,
+    pub promoted_at: String,
+    pub metrics: BTreeMap<String, serde_json::Value>,
+}
+
+/// A stored version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    pub key: String,
+    pub pointer: LatestPointer,
+    /// Whether `LATEST.json` now points at it.
+    pub promoted: bool,
+    /// Why it was not promoted, when it was not.
+    pub reason: Option<String>,
+}
+
+/// When a newly published model becomes the current one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromotePolicy {
+    /// Always (forced).
+    Always,
+    /// Never: publish only; promote later by hand.
+    Never,
+    /// Only when `metric` is at least as good as the current model's (or there
+    /// is no current model, or it lacks the metric).
+    IfNotWorse {
+        metric: String,
+        direction: Direction,
+    },
+}
+
+/// Versioned models in a store.
+pub struct ModelRegistry<S> {
+    store: S,
+    prefix: String,
+}
+
+fn pointer_from_manifest(m: &Manifest, key: &str, symbol: &str, hash: String) -> LatestPointer {
+    LatestPointer {
+        key: key.to_string(),
+        schema_version: POINTER_SCHEMA,
+        agent: m.agent.clone(),
+        symbol: symbol.to_string(),
+        feature_list: m.feature_names.clone(),
+        label_order: m.label_order.clone(),
+        hash,
+        format_version: m.format_version,
+        crate_version: m.crate_version.clone(),
+        data_fingerprint: m.data_fingerprint.clone(),
+        created_at: m.created_at.clone(),
+        promoted_at: now_rfc3339(),
+        metrics: m.metrics.clone(),
+    }
+}
+
+impl<S: ArtifactStore> ModelRegistry<S> {
+    /// A registry under the default prefix `models`.
+    pub fn new(store: S) -> Self {
+        Self::with_prefix(store, "models")
+    }
+
+    pub fn with_prefix(store: S, prefix: impl Into<String>) -> Self {
+        Self {
+            store,
+            prefix: prefix.into().trim_matches('/').to_string(),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn dir(&self, agent: &str, symbol: &str) -> Result<String, StoreError> {
+        let d = format!("{}/{agent}/{symbol}", self.prefix);
+        validate_key(&d)?;
+        Ok(d)
+    }
+
+    fn read_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        match self.store.get(key)? {
+            None => Ok(None),
+            Some(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    store: self.store.describe(),
+                    key: key.to_string(),
+                    why: e.to_string(),
+                }),
+        }
+    }
+
+    fn write_json<T: Serialize>(&self, key: &str, v: &T) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec_pretty(v).map_err(|e| StoreError::Corrupt {
+            store: self.store.describe(),
+            key: key.to_string(),
+            why: e.to_string(),
+        })?;
+        self.store.put(key, &bytes)
+    }
+
+    /// Store a model and promote it according to `policy`.
+    pub fn publish<M: Persist>(
+        &self,
+        model: &M,
+        symbol: &str,
+        policy: PromotePolicy,
+    ) -> Result<Published, StoreError>
+    where
+        StoreError: From<M::Error>,
+    {
+        let blob = model.to_bytes()?;
+        self.publish_blob(&blob, symbol, policy)
+    }
+
+    /// Store an artifact blob (see `agent_core::persist::to_blob`).
+    pub fn publish_blob(
+        &self,
+        blob: &[u8],
+        symbol: &str,
+        policy: PromotePolicy,
+    ) -> Result<Published, StoreError> {
+        let (manifest, _) = from_blob(blob)?;
+        let dir = self.dir(&manifest.agent, symbol)?;
+        let digest = sha256_hex(blob);
+        let stamp: String = manifest
+            .created_at
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let key = format!("{dir}/{stamp}-{}.ctart", &digest[..12]);
+        self.store.put(&key, blob)?;
+        let pointer = pointer_from_manifest(&manifest, &key, symbol, format!("sha256:{digest}"));
+        let current = self.latest(&manifest.agent, symbol)?;
+        let (promote, reason) = match (&policy, &current) {
+            (PromotePolicy::Always, _) => (true, None),
+            (PromotePolicy::Never, _) => (false, Some("promotion policy is `never`".to_string())),
+            (PromotePolicy::IfNotWorse { .. }, None) => (true, None),
+            (PromotePolicy::IfNotWorse { metric, direction }, Some(cur)) => {
+                let new = pointer.metrics.get(metric).and_then(|v| v.as_f64());
+                let old = cur.metrics.get(metric).and_then(|v| v.as_f64());
+                match (new, old) {
+                    (Some(n), Some(o)) => {
+                        let ok = match direction {
+                            Direction::Maximize => n >= o,
+                            Direction::Minimize => n <= o,
+                        };
+                        if ok {
+                            (true, None)
+                        } else {
+                            (
+                                false,
+                                Some(format!(
+                                    "{metric} {n} is worse than the current model's {o}"
+                                )),
+                            )
+                        }
+                    }
+                    (None, _) => (false, Some(format!("new model has no metric `{metric}`"))),
+                    (Some(_), None) => (true, None),
+                }
+            }
+        };
+        if promote {
+            self.set_latest(&manifest.agent, symbol, &pointer, current)?;
+        }
+        Ok(Published {
+            key,
+            pointer,
+            promoted: promote,
+            reason,
+        })
+    }
+
+    fn set_latest(
+        &self,
+        agent: &str,
+        symbol: &str,
+        pointer: &LatestPointer,
+        previous: Option<LatestPointer>,
+    ) -> Result<(), StoreError> {
+        let dir = self.dir(agent, symbol)?;
+        if let Some(prev) = previous {
+            let hkey = format!("{dir}/HISTORY.json");
+            let mut history: Vec<LatestPointer> = self.read_json(&hkey)?.unwrap_or_default();
+            history.push(prev);
+            self.write_json(&hkey, &history)?;
+        }
+        self.write_json(&format!("{dir}/LATEST.json"), pointer)
+    }
+
+    /// The current pointer, if any model was promoted.
+    pub fn latest(&self, agent: &str, symbol: &str) -> Result<Option<LatestPointer>, StoreError> {
+        let dir = self.dir(agent, symbol)?;
+        self.read_json(&format!("{dir}/LATEST.json"))
+    }
+
+    /// Previously current pointers, oldest first.
+    pub fn history(&self, agent: &str, symbol: &str) -> Result<Vec<LatestPointer>, StoreError> {
+        let dir = self.dir(agent, symbol)?;
+        Ok(self
+            .read_json(&format!("{dir}/HISTORY.json"))?
+            .unwrap_or_default())
+    }
+
+    /// Every stored version key of an agent and symbol, oldest first.
+    pub fn versions(&self, agent: &str, symbol: &str) -> Result<Vec<String>, StoreError> {
+        let dir = self.dir(agent, symbol)?;
+        Ok(self
+            .store
+            .list(&format!("{dir}/"))?
+            .into_iter()
+            .filter(|k| k.ends_with(".ctart"))
+            .collect())
+    }
+
+    /// Fetch a blob by key and check it against `expected_hash` and its own
+    /// manifest checksums.
+    pub fn fetch(&self, key: &str, expected_hash: Option<&str>) -> Result<Vec<u8>, StoreError> {
+        let blob = self.store.get(key)?.ok_or_else(|| StoreError::NotFound {
+            store: self.store.describe(),
+            key: key.to_string(),
+        })?;
+        if let Some(h) = expected_hash {
+            let actual = format!("sha256:{}", sha256_hex(&blob));
+            if actual != h {
+                return Err(StoreError::Corrupt {
+                    store: self.store.describe(),
+                    key: key.to_string(),
+                    why: format!("hash {actual} does not match the pointer's {h}"),
+                });
+            }
+        }
+        from_blob(&blob).map_err(|e| StoreError::Corrupt {
+            store: self.store.describe(),
+            key: key.to_string(),
+            why: e.to_string(),
+        })?;
+        Ok(blob)
+    }
+
+    /// The current model's pointer and verified blob.
+    pub fn fetch_latest(
+        &self,
+        agent: &str,
+        symbol: &str,
+    ) -> Result<(LatestPointer, Vec<u8>), StoreError> {
+        let pointer = self
+            .latest(agent, symbol)?
+            .ok_or_else(|| StoreError::NoModel {
+                store: self.store.describe(),
+                agent: agent.to_string(),
+                symbol: symbol.to_string(),
+            })?;
+        let blob = self.fetch(&pointer.key, Some(&pointer.hash))?;
+        Ok((pointer, blob))
+    }
+
+    /// Load the current model of type `M`, verified end to end.
+    pub fn load_latest<M: Persist>(&self, symbol: &str) -> Result<(LatestPointer, M), StoreError>
+    where
+        StoreError: From<M::Error>,
+    {
+        let (p, blob) = self.fetch_latest(M::AGENT, symbol)?;
+        Ok((p, M::from_bytes(&blob)?))
+    }
+
+    /// Point `LATEST.json` at a stored version (verifying it first).
+    pub fn promote(&self, key: &str, symbol: &str) -> Result<LatestPointer, StoreError> {
+        let blob = self.fetch(key, None)?;
+        let (manifest, _) = from_blob(&blob)?;
+        let pointer = pointer_from_manifest(
+            &manifest,
+            key,
+            symbol,
+            format!("sha256:{}", sha256_hex(&blob)),
+        );
+        let current = self.latest(&manifest.agent, symbol)?;
+        self.set_latest(&manifest.agent, symbol, &pointer, current)?;
+        Ok(pointer)
+    }
+
+    /// Make the previous current model current again.
+    pub fn rollback(&self, agent: &str, symbol: &str) -> Result<LatestPointer, StoreError> {
+        let dir = self.dir(agent, symbol)?;
+        let hkey = format!("{dir}/HISTORY.json");
+        let mut history: Vec<LatestPointer> = self.read_json(&hkey)?.unwrap_or_default();
+        let mut prev = history.pop().ok_or_else(|| StoreError::NoHistory {
+            agent: agent.to_string(),
+            symbol: symbol.to_string(),
+        })?;
+        // Verify before switching: a rollback must not make a broken model current.
+        self.fetch(&prev.key, Some(&prev.hash))?;
+        prev.promoted_at = now_rfc3339();
+        self.write_json(&hkey, &history)?;
+        self.write_json(&format!("{dir}/LATEST.json"), &prev)?;
+        Ok(prev)
+    }
+}

@@ -182,6 +182,59 @@ impl Candles {
     }
 }
 
+impl std::fmt::Display for Gap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} missing bar{} between {} and {}",
+            self.missing_bars,
+            if self.missing_bars == 1 { "" } else { "s" },
+            format_ts_utc(self.after_ts),
+            format_ts_utc(self.before_ts)
+        )
+    }
+}
+
+/// An epoch-millisecond timestamp as RFC 3339 UTC, e.g.
+/// `2017-09-06T16:00:00Z` (milliseconds shown only when not zero).
+pub fn format_ts_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let milli = ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days: proleptic Gregorian, no tables.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s) = (sod / 3600, sod / 60 % 60, sod % 60);
+    if milli == 0 {
+        format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+    } else {
+        format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+    }
+}
+
+/// A bar interval in the usual short form: `5m`, `1h`, `1d`, `1500ms`.
+pub fn format_interval(ms: i64) -> String {
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ] {
+        if ms != 0 && ms % size == 0 {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
 pub(crate) const COLUMNS: [&str; 6] = ["timestamp", "open", "high", "low", "close", "volume"];
 
 /// The checks of one bar after parsing: `vals` = open, high, low, close,
@@ -299,6 +352,18 @@ mod tests {
         );
         assert_eq!(c.span(), Some((t0, t0 + 6 * h)));
         assert_eq!(c.slice(1..3).ts, vec![t0 + h, t0 + 2 * h]);
+    }
+
+    #[test]
+    fn timestamps_and_intervals_format_as_utc_text() {
+        assert_eq!(format_ts_utc(1_672_531_200_000), "2023-01-01T00:00:00Z");
+        assert_eq!(format_ts_utc(1_504_713_600_000), "2017-09-06T16:00:00Z");
+        assert_eq!(format_ts_utc(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(format_ts_utc(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format_interval(3_600_000), "1h");
+        assert_eq!(format_interval(300_000), "5m");
+        assert_eq!(format_interval(86_400_000), "1d");
+        assert_eq!(format_interval(1500), "1500ms");
     }
 
     #[test]

@@ -68,7 +68,11 @@ pub enum MarketError {
     },
     /// Volume below zero.
     #[error("{file} line {line}, column \"volume\": {value} is negative; volume must be >= 0")]
-    NegativeVolume { file: String, line: usize, value: f64 },
+    NegativeVolume {
+        file: String,
+        line: usize,
+        value: f64,
+    },
     /// `high < low`.
     #[error("{file} line {line}, column \"high\": {high} is below low {low}")]
     HighBelowLow {

@@ -35,62 +35,138 @@ pub fn read_candles_from(mut reader: impl Read, source_name: &str) -> Result<Can
 /// Parse and validate candle CSV bytes; `source_name` stands for the file in
 /// error messages. A header-only input gives empty candles.
 pub fn parse_candles(bytes: &[u8], source_name: &str) -> Result<Candles> {
-    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let mut lines = body.split(|&b| b == b'\n').enumerate();
-
-    // The header is the first non-blank line.
-    let (header_line, header) = loop {
-        match lines.next() {
-            None => {
-                return Err(MarketError::EmptyFile {
-                    file: source_name.to_owned(),
-                });
-            }
-            Some((i, l)) => {
-                let l = trim(l);
-                if !l.is_empty() {
-                    break (i + 1, l);
-                }
-            }
-        }
+    let mut lines = non_blank_lines(bytes);
+    let Some((header_line, header)) = lines.next() else {
+        return Err(MarketError::EmptyFile {
+            file: source_name.to_owned(),
+        });
     };
     check_header(header, source_name, header_line)?;
 
     // Rows are ~40-60 bytes in practice; a slight overestimate is cheap.
-    let mut c = Candles::with_capacity(body.len() / 40 + 1);
+    let mut c = Candles::with_capacity(bytes.len() / 40 + 1);
     let mut prev_ts: Option<i64> = None;
-    for (i, raw) in lines {
-        let line = i + 1;
-        let row = trim(raw);
-        if row.is_empty() {
-            continue;
-        }
-        let mut fields: [&[u8]; 6] = [&[]; 6];
-        let mut n = 0usize;
-        for f in row.split(|&b| b == b',') {
-            if n < 6 {
-                fields[n] = trim(f);
-            }
-            n += 1;
-        }
-        if n != 6 {
-            return Err(MarketError::FieldCount {
-                file: source_name.to_owned(),
-                line,
-                expected: 6,
-                got: n,
-            });
-        }
-        let ts = parse_ts(fields[0], source_name, line)?;
+    for (line, row) in lines {
+        let f = FieldSplitter::<6>::split(row, source_name, line)?;
+        let ts = f.int(0, COLUMNS[0])?;
         let mut vals = [0.0f64; 5];
         for (k, v) in vals.iter_mut().enumerate() {
-            *v = parse_f64(fields[k + 1], COLUMNS[k + 1], source_name, line)?;
+            *v = f.float(k + 1, COLUMNS[k + 1])?;
         }
         check_row(source_name, line, prev_ts, ts, vals)?;
         prev_ts = Some(ts);
         c.push(ts, vals[0], vals[1], vals[2], vals[3], vals[4]);
     }
     Ok(c)
+}
+
+/// Lines without a leading byte-order mark, trimmed (which also drops the
+/// `\r` of CRLF), blank ones skipped, each with its 1-based line number.
+pub(crate) fn non_blank_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    body.split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_ascii()))
+        .filter(|(_, l)| !l.is_empty())
+}
+
+/// The `N` trimmed fields of one row, with what error messages need.
+pub(crate) struct FieldSplitter<'a, const N: usize> {
+    fields: [&'a [u8]; N],
+    file: &'a str,
+    line: usize,
+}
+
+impl<'a, const N: usize> FieldSplitter<'a, N> {
+    /// Split on commas; anything but exactly `N` fields is an error.
+    #[inline]
+    pub(crate) fn split(row: &'a [u8], file: &'a str, line: usize) -> Result<Self> {
+        let mut fields: [&[u8]; N] = [&[]; N];
+        let mut n = 0usize;
+        for f in row.split(|&b| b == b',') {
+            if n < N {
+                fields[n] = f.trim_ascii();
+            }
+            n += 1;
+        }
+        if n != N {
+            return Err(MarketError::FieldCount {
+                file: file.to_owned(),
+                line,
+                expected: N,
+                got: n,
+            });
+        }
+        Ok(Self { fields, file, line })
+    }
+
+    /// A `Parse` error for field `k`.
+    pub(crate) fn bad(&self, k: usize, column: &'static str, why: &'static str) -> MarketError {
+        MarketError::Parse {
+            file: self.file.to_owned(),
+            line: self.line,
+            column,
+            value: String::from_utf8_lossy(self.fields[k]).into_owned(),
+            why,
+        }
+    }
+
+    fn text(&self, k: usize, column: &'static str) -> Result<&'a str> {
+        std::str::from_utf8(self.fields[k])
+            .map_err(|_| self.bad(k, column, "is not valid UTF-8 text"))
+    }
+
+    /// Field `k` as an integer.
+    #[inline]
+    pub(crate) fn int(&self, k: usize, column: &'static str) -> Result<i64> {
+        let s = self.text(k, column)?;
+        s.parse::<i64>().map_err(|_| {
+            self.bad(
+                k,
+                column,
+                if s.is_empty() {
+                    "is empty; expected a whole number"
+                } else if s.parse::<f64>().is_ok() {
+                    "is not a whole number"
+                } else {
+                    "is not a number; expected a whole number"
+                },
+            )
+        })
+    }
+
+    /// Field `k` as a float (`NaN`/`inf` parse; callers check finiteness).
+    #[inline]
+    pub(crate) fn float(&self, k: usize, column: &'static str) -> Result<f64> {
+        let s = self.text(k, column)?;
+        s.parse::<f64>().map_err(|_| {
+            self.bad(
+                k,
+                column,
+                if s.is_empty() {
+                    "is empty; expected a number"
+                } else {
+                    "is not a number"
+                },
+            )
+        })
+    }
+
+    /// Field `k` as a small class label in `0..=max`.
+    pub(crate) fn label(&self, k: usize, column: &'static str, max: u8) -> Result<u8> {
+        match self.int(k, column)? {
+            v @ 0..=255 if v as u8 <= max => Ok(v as u8),
+            _ => Err(self.bad(
+                k,
+                column,
+                if max == 1 {
+                    "is not a label; expected 0 or 1"
+                } else {
+                    "is not a label; expected 0, 1 or 2"
+                },
+            )),
+        }
+    }
 }
 
 /// Write candles as CSV, atomically (readers never see half a file). Floats
@@ -115,10 +191,6 @@ pub fn format_candles(c: &Candles) -> String {
         );
     }
     s
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    b.trim_ascii()
 }
 
 fn check_header(header: &[u8], file: &str, line: usize) -> Result<()> {
@@ -163,55 +235,6 @@ fn check_header(header: &[u8], file: &str, line: usize) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn field_str<'a>(
-    f: &'a [u8],
-    column: &'static str,
-    file: &str,
-    line: usize,
-) -> Result<&'a str> {
-    std::str::from_utf8(f).map_err(|_| MarketError::Parse {
-        file: file.to_owned(),
-        line,
-        column,
-        value: String::from_utf8_lossy(f).into_owned(),
-        why: "is not valid UTF-8 text",
-    })
-}
-
-#[inline]
-fn parse_ts(f: &[u8], file: &str, line: usize) -> Result<i64> {
-    let s = field_str(f, "timestamp", file, line)?;
-    s.parse::<i64>().map_err(|_| MarketError::Parse {
-        file: file.to_owned(),
-        line,
-        column: "timestamp",
-        value: s.to_owned(),
-        why: if s.is_empty() {
-            "is empty; expected a whole number of epoch milliseconds"
-        } else if s.parse::<f64>().is_ok() {
-            "is not a whole number; timestamps are integer epoch milliseconds"
-        } else {
-            "is not a number; expected a whole number of epoch milliseconds"
-        },
-    })
-}
-
-#[inline]
-fn parse_f64(f: &[u8], column: &'static str, file: &str, line: usize) -> Result<f64> {
-    let s = field_str(f, column, file, line)?;
-    s.parse::<f64>().map_err(|_| MarketError::Parse {
-        file: file.to_owned(),
-        line,
-        column,
-        value: s.to_owned(),
-        why: if s.is_empty() {
-            "is empty; expected a number"
-        } else {
-            "is not a number"
-        },
-    })
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ use crate::error::{MarketError, Result};
 ///
 /// `target_interval_ms` must be positive and a whole multiple of the
 /// source interval ([`Candles::interval_ms`]); with fewer than two bars the
-/// source interval is unknown and any positive target is accepted.
+/// source interval is unknown and any positive target is accepted. The
+/// input must pass [`Candles::validate`].
 pub fn resample(c: &Candles, target_interval_ms: i64) -> Result<Candles> {
     resample_with_counts(c, target_interval_ms).map(|(out, _)| out)
 }
@@ -34,6 +35,8 @@ pub fn resample_with_counts(c: &Candles, target_interval_ms: i64) -> Result<(Can
             why: "must be a positive number of milliseconds",
         });
     }
+    // Unsorted or inconsistent bars would silently give wrong buckets.
+    c.validate("candles")?;
     if let Some(src) = c.interval_ms()
         && target_interval_ms % src != 0
     {
@@ -46,7 +49,8 @@ pub fn resample_with_counts(c: &Candles, target_interval_ms: i64) -> Result<(Can
     let mut out = Candles::with_capacity(c.len() / 2 + 1);
     let mut counts = Vec::new();
     for i in 0..c.len() {
-        let bucket = c.ts[i].div_euclid(target_interval_ms) * target_interval_ms;
+        // Saturating: hand-built candles may hold any i64 timestamp.
+        let bucket = c.ts[i].saturating_sub(c.ts[i].rem_euclid(target_interval_ms));
         let last = out.len().wrapping_sub(1);
         if out.ts.last() == Some(&bucket) {
             out.high[last] = out.high[last].max(c.high[i]);
@@ -55,7 +59,14 @@ pub fn resample_with_counts(c: &Candles, target_interval_ms: i64) -> Result<(Can
             out.volume[last] += c.volume[i];
             counts[last] += 1;
         } else {
-            out.push(bucket, c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i]);
+            out.push(
+                bucket,
+                c.open[i],
+                c.high[i],
+                c.low[i],
+                c.close[i],
+                c.volume[i],
+            );
             counts.push(1);
         }
     }

@@ -1,0 +1,1004 @@
+//! The T0 feature set of `shared/bench/SPEC.md`, and the rolling building
+//! blocks it is made of.
+//!
+//! Every building block works on plain slices and returns a vector of the
+//! same length with `NaN` where the value is not yet defined (warm-up), so
+//! strategies and live inference can reuse them on any series.
+//!
+//! Numerics: rolling standard deviations are two-pass per window (the
+//! window's mean first, then the sum of squared deviations from it), as the
+//! SPEC recommends; an online running variance loses ~1e-8 relative
+//! precision on price levels. The window means come from a running sum with
+//! error-free (TwoSum) compensation, which is O(1) per bar and as accurate
+//! as summing each window; only the deviation pass is O(w) per bar
+//! (w <= 72). Nothing is allocated per window. On BTCUSDT-1h the whole T0
+//! table matches the Python peer to 5e-13.
+
+use crate::candles::Candles;
+use crate::error::{MarketError, Result};
+use crate::io::{FieldSplitter, non_blank_lines};
+use agent_core::Dataset;
+use ndarray::{Array1, Array2};
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::Path;
+
+/// The 12 T0 features, in the column order of the feature matrix.
+pub const FEATURES: [&str; 12] = [
+    "lr_1",
+    "lr_3",
+    "lr_6",
+    "lr_12",
+    "lr_24",
+    "vol_12",
+    "vol_24",
+    "vol_72",
+    "rsi_14",
+    "zscore_20",
+    "vol_z_20",
+    "atr_14_rel",
+];
+
+/// Bars of history the longest feature (`vol_72`) needs: rows start here.
+pub const WARMUP_BARS: usize = 72;
+/// Bars of future `fwd_vol_24` needs: the last row is `N - 1 - HORIZON_BARS`.
+pub const HORIZON_BARS: usize = 24;
+/// Fewest bars [`t0_features`] accepts: two rows, so the train part is not empty.
+pub const MIN_T0_BARS: usize = WARMUP_BARS + HORIZON_BARS + 2;
+
+/// Columns of [`FeatureTable::write_csv`], exactly as in
+/// `shared/bench/datasets/features_btc_1h.csv`.
+pub const CSV_COLUMNS: [&str; 20] = [
+    "bar",
+    "timestamp",
+    "close",
+    "lr_1",
+    "lr_3",
+    "lr_6",
+    "lr_12",
+    "lr_24",
+    "vol_12",
+    "vol_24",
+    "vol_72",
+    "rsi_14",
+    "zscore_20",
+    "vol_z_20",
+    "atr_14_rel",
+    "fwd_ret_1",
+    "fwd_vol_24",
+    "y_dir",
+    "y_regime",
+    "is_train",
+];
+
+const LR_LAGS: [usize; 5] = [1, 3, 6, 12, 24];
+const VOL_WINDOWS: [usize; 3] = [12, 24, 72];
+
+// ---------------------------------------------------------------------------
+// Building blocks on slices
+
+/// One-bar log returns of prices: `out[t] = ln p[t] - ln p[t-1]`, `out[0] = NaN`.
+pub fn log_returns(prices: &[f64]) -> Vec<f64> {
+    let x: Vec<f64> = prices.iter().map(|p| p.ln()).collect();
+    lagged_diff(&x, 1)
+}
+
+/// `out[t] = x[t] - x[t-k]` for `t >= k`, NaN before (and everywhere if `k == 0`).
+pub fn lagged_diff(x: &[f64], k: usize) -> Vec<f64> {
+    let mut out = vec![f64::NAN; x.len()];
+    if k == 0 {
+        return out;
+    }
+    for t in k..x.len() {
+        out[t] = x[t] - x[t - k];
+    }
+    out
+}
+
+/// Lanes of the window sums: eight independent partial sums let the
+/// compiler use packed SIMD adds and keep the adder pipeline full, while
+/// staying within a few ulps of sequential summation.
+const LANES: usize = 8;
+
+#[inline]
+fn sum_lanes(s: &[f64]) -> f64 {
+    let mut a = [0.0f64; LANES];
+    let chunks = s.chunks_exact(LANES);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for k in 0..LANES {
+            a[k] += c[k];
+        }
+    }
+    let mut t = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+    for v in rem {
+        t += v;
+    }
+    t
+}
+
+/// Sum of squared deviations from `m`, in lanes as [`sum_lanes`].
+#[inline]
+fn sum_sq_dev_lanes(s: &[f64], m: f64) -> f64 {
+    let mut a = [0.0f64; LANES];
+    let chunks = s.chunks_exact(LANES);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for k in 0..LANES {
+            let d = c[k] - m;
+            a[k] += d * d;
+        }
+    }
+    let mut t = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+    for v in rem {
+        t += (v - m) * (v - m);
+    }
+    t
+}
+
+/// Error-free addition (Knuth's TwoSum): `a + b = s + err` exactly.
+#[inline]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bp = s - a;
+    (s, (a - (s - bp)) + (b - bp))
+}
+
+/// Means of the `w`-value windows of `x` ending at each `t` in `ts`, into
+/// `mean[t - ts.start]`.
+///
+/// A running sum with TwoSum compensation: O(1) per window yet as accurate
+/// as summing each window directly (the compensation carries every rounding
+/// error, so nothing drifts along the series). Non-finite values would
+/// poison a running sum for good, so such input is summed per window.
+fn window_means(x: &[f64], w: usize, ts: Range<usize>, mean: &mut [f64]) {
+    let n = w as f64;
+    let Some(first) = ts.clone().next() else {
+        return;
+    };
+    let span = &x[first + 1 - w..ts.end];
+    if !span.iter().all(|v| v.is_finite()) {
+        for (m, t) in mean.iter_mut().zip(ts) {
+            *m = sum_lanes(&x[t + 1 - w..=t]) / n;
+        }
+        return;
+    }
+    let (mut s, mut c) = (0.0f64, 0.0f64);
+    for &v in &span[..w] {
+        let (s2, e) = two_sum(s, v);
+        s = s2;
+        c += e;
+    }
+    mean[0] = (s + c) / n;
+    for (i, t) in ts.enumerate().skip(1) {
+        let (s2, e1) = two_sum(s, x[t]);
+        let (s3, e2) = two_sum(s2, -x[t - w]);
+        s = s3;
+        c += e1 + e2;
+        mean[i] = (s + c) / n;
+    }
+}
+
+/// Means and sample standard deviations (divisor `w - 1`) of the `w`-value
+/// windows of `x` ending at each `t` in `ts` (`ts.start + 1 >= w`, `w >= 2`),
+/// written to `mean[i]`, `std[i]` for `t = ts.start + i`.
+///
+/// Two-pass: the mean of each window first ([`window_means`]), then the
+/// squared deviations from it, summed per window. The deviation pass runs
+/// as its own loop over all windows so their dependency chains overlap in
+/// the CPU. A constant window gets exactly its value and std 0, not
+/// rounding noise.
+fn window_stats(x: &[f64], w: usize, ts: Range<usize>, mean: &mut [f64], std: &mut [f64]) {
+    let n = w as f64;
+    window_means(x, w, ts.clone(), mean);
+    for ((ss, &m), t) in std.iter_mut().zip(mean.iter()).zip(ts.clone()) {
+        *ss = sum_sq_dev_lanes(&x[t + 1 - w..=t], m);
+    }
+    for ((sd, m), t) in std.iter_mut().zip(mean.iter_mut()).zip(ts) {
+        // Only near-constant windows can hide a true zero under rounding
+        // noise (the mean of equal values need not round back to the value).
+        let noise = 4.0 * f64::EPSILON * m.abs();
+        if *sd <= n * noise * noise {
+            let s = &x[t + 1 - w..=t];
+            if s.iter().all(|&v| v == s[0]) {
+                (*m, *sd) = (s[0], 0.0);
+                continue;
+            }
+        }
+        *sd = (*sd / (n - 1.0)).sqrt();
+    }
+}
+
+/// [`window_stats`] over every full window of `x`: full-length vectors with
+/// NaN for `t < w - 1`.
+fn rolling_stats(x: &[f64], w: usize) -> (Vec<f64>, Vec<f64>) {
+    let len = x.len();
+    let mut mean = vec![f64::NAN; len];
+    let mut std = vec![f64::NAN; len];
+    if w >= 2 && len >= w {
+        window_stats(x, w, w - 1..len, &mut mean[w - 1..], &mut std[w - 1..]);
+    }
+    (mean, std)
+}
+
+/// Rolling sample standard deviation (divisor `w - 1`) over the `w` values
+/// ending at `t`; NaN for `t < w - 1`, and everywhere if `w < 2`. A NaN
+/// inside the window gives NaN.
+pub fn rolling_std1(x: &[f64], w: usize) -> Vec<f64> {
+    rolling_stats(x, w).1
+}
+
+/// Rolling mean over the `w` values ending at `t`; NaN for `t < w - 1`, and
+/// everywhere if `w == 0`.
+pub fn rolling_mean(x: &[f64], w: usize) -> Vec<f64> {
+    let mut out = vec![f64::NAN; x.len()];
+    if w == 0 {
+        return out;
+    }
+    if x.len() >= w {
+        window_means(x, w, w - 1..x.len(), &mut out[w - 1..]);
+    }
+    out
+}
+
+/// z-score of `x[t]` within its window: 0 where the std is 0.
+#[inline]
+fn zscore(x: f64, m: f64, s: f64) -> f64 {
+    if s == 0.0 { 0.0 } else { (x - m) / s }
+}
+
+/// Rolling z-score `(x[t] - mean) / std1` over the `w` values ending at `t`;
+/// 0 where that std is 0; NaN for `t < w - 1`, and everywhere if `w < 2`.
+pub fn rolling_zscore(x: &[f64], w: usize) -> Vec<f64> {
+    let (mean, std) = rolling_stats(x, w);
+    let mut out = vec![f64::NAN; x.len()];
+    if w >= 2 {
+        for t in w.saturating_sub(1)..x.len() {
+            out[t] = zscore(x[t], mean[t], std[t]);
+        }
+    }
+    out
+}
+
+/// Wilder RSI: seeded with the plain mean of the first `period` gains and
+/// losses at `t = period`, then `avg = ((period-1)*avg + new) / period`.
+/// `rsi = 100*AG/(AG+AL)`, 50 when both are 0. NaN for `t < period`, and
+/// everywhere if `period == 0`.
+pub fn wilder_rsi(close: &[f64], period: usize) -> Vec<f64> {
+    let n = close.len();
+    let mut out = vec![f64::NAN; n];
+    if period == 0 || n <= period {
+        return out;
+    }
+    let p = period as f64;
+    let (mut ag, mut al) = (0.0, 0.0);
+    for t in 1..=period {
+        let d = close[t] - close[t - 1];
+        ag += d.max(0.0);
+        al += (-d).max(0.0);
+    }
+    ag /= p;
+    al /= p;
+    let rsi = |ag: f64, al: f64| {
+        let s = ag + al;
+        if s == 0.0 { 50.0 } else { 100.0 * ag / s }
+    };
+    out[period] = rsi(ag, al);
+    for t in period + 1..n {
+        let d = close[t] - close[t - 1];
+        ag = ((p - 1.0) * ag + d.max(0.0)) / p;
+        al = ((p - 1.0) * al + (-d).max(0.0)) / p;
+        out[t] = rsi(ag, al);
+    }
+    out
+}
+
+/// Wilder ATR: `TR[t] = max(h-l, |h-c[t-1]|, |l-c[t-1]|)` for `t >= 1`,
+/// seeded with the mean of `TR[1..=period]` at `t = period`, then
+/// `ATR = ((period-1)*ATR + TR) / period`. NaN for `t < period`, and
+/// everywhere if `period == 0`. Uses the shortest of the three lengths.
+pub fn wilder_atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> {
+    let n = close.len().min(high.len()).min(low.len());
+    let mut out = vec![f64::NAN; n];
+    if period == 0 || n <= period {
+        return out;
+    }
+    let tr = |t: usize| {
+        let pc = close[t - 1];
+        (high[t] - low[t])
+            .max((high[t] - pc).abs())
+            .max((low[t] - pc).abs())
+    };
+    let p = period as f64;
+    let mut atr = (1..=period).map(tr).sum::<f64>() / p;
+    out[period] = atr;
+    for (t, o) in out.iter_mut().enumerate().skip(period + 1) {
+        atr = ((p - 1.0) * atr + tr(t)) / p;
+        *o = atr;
+    }
+    out
+}
+
+/// numpy's default ("linear", Hyndman-Fan 7) quantile of `values` (any
+/// order; NaN-free). NaN when empty or `q` is outside `[0, 1]`.
+///
+/// O(n) by selection, not a sort; interpolates as numpy's `_lerp` does.
+pub fn quantile_linear(values: &[f64], q: f64) -> f64 {
+    quantile_linear_select(&mut values.to_vec(), q)
+}
+
+/// [`quantile_linear`] in place: reorders `v` partially (selection) instead
+/// of copying it.
+pub fn quantile_linear_select(v: &mut [f64], q: f64) -> f64 {
+    let m = v.len();
+    if m == 0 || !(0.0..=1.0).contains(&q) {
+        return f64::NAN;
+    }
+    let p = q * (m - 1) as f64;
+    let i = (p.floor() as usize).min(m - 1);
+    let (_, a, right) = v.select_nth_unstable_by(i, f64::total_cmp);
+    let a = *a;
+    // The next order statistic is the smallest value right of the pivot.
+    let b = right.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+    lerp_numpy(a, b, p - i as f64)
+}
+
+/// [`quantile_linear`] on already sorted values.
+pub fn quantile_linear_sorted(sorted: &[f64], q: f64) -> f64 {
+    let m = sorted.len();
+    if m == 0 || !(0.0..=1.0).contains(&q) {
+        return f64::NAN;
+    }
+    let p = q * (m - 1) as f64;
+    let i = (p.floor() as usize).min(m - 1);
+    lerp_numpy(sorted[i], sorted[(i + 1).min(m - 1)], p - i as f64)
+}
+
+/// numpy's `_lerp`: from the upper neighbour when the fraction is >= 0.5,
+/// so cut points match numpy bit for bit.
+#[inline]
+fn lerp_numpy(a: f64, b: f64, g: f64) -> f64 {
+    let diff = b - a;
+    if g >= 0.5 {
+        b - diff * (1.0 - g)
+    } else {
+        a + diff * g
+    }
+}
+
+/// Tercile label with the `<=` rule: 0 if `v <= q1`, 1 if `v <= q2`, else 2.
+#[inline]
+pub fn tercile_label(v: f64, q1: f64, q2: f64) -> u8 {
+    if v <= q1 {
+        0
+    } else if v <= q2 {
+        1
+    } else {
+        2
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The T0 features, written straight into a row-major matrix
+
+/// Fill `out` (row-major, `rows.len()` x 12) with the T0 features of bars
+/// `rows`, NaN where a feature is not yet defined. `x` = ln close, `r1` =
+/// its one-bar differences (`r1[0]` = NaN). Returns `vol_24` for bars
+/// `rows.start ..` up to 24 bars past `rows.end` (or the last bar), which is
+/// also `fwd_vol_24`.
+///
+/// Writing in place, instead of building 12 full-length columns first and
+/// copying them, keeps T0 to a handful of allocations and one pass over the
+/// output.
+fn fill_features(
+    c: &Candles,
+    x: &[f64],
+    r1: &[f64],
+    rows: Range<usize>,
+    out: &mut [f64],
+) -> Vec<f64> {
+    const NF: usize = FEATURES.len();
+    let n_bars = x.len();
+    let r0 = rows.start;
+    debug_assert_eq!(out.len(), rows.len() * NF);
+    let mut put = |t: usize, j: usize, v: f64| out[(t - r0) * NF + j] = v;
+    for (j, &k) in LR_LAGS.iter().enumerate() {
+        for t in rows.clone() {
+            put(t, j, if t >= k { x[t] - x[t - k] } else { f64::NAN });
+        }
+    }
+
+    // Scratch for window means/stds, reused by every rolling feature.
+    let ext_end = (rows.end + HORIZON_BARS).min(n_bars);
+    let cap = ext_end.saturating_sub(r0);
+    let (mut mean, mut std) = (vec![0.0; cap], vec![0.0; cap]);
+    let mut vol24 = vec![f64::NAN; cap];
+    for (j, &w) in VOL_WINDOWS.iter().enumerate() {
+        // r1 starts at bar 1, so the first full window ends at bar w; vol_24
+        // also runs on past `rows` for the forward label.
+        let end = if w == HORIZON_BARS { ext_end } else { rows.end };
+        let first = r0.max(w).min(end);
+        let k = end - first;
+        window_stats(r1, w, first..end, &mut mean[..k], &mut std[..k]);
+        for t in rows.clone() {
+            put(t, 5 + j, if t >= first { std[t - first] } else { f64::NAN });
+        }
+        if w == HORIZON_BARS {
+            vol24[first - r0..].copy_from_slice(&std[..k]);
+        }
+    }
+    for (j, series) in [(9, &c.close), (10, &c.volume)] {
+        let first = r0.max(19).min(rows.end);
+        let k = rows.end - first;
+        window_stats(series, 20, first..rows.end, &mut mean[..k], &mut std[..k]);
+        for t in rows.clone() {
+            let v = if t >= first {
+                zscore(series[t], mean[t - first], std[t - first])
+            } else {
+                f64::NAN
+            };
+            put(t, j, v);
+        }
+    }
+
+    // Wilder RSI and ATR share one pass; same recursion as `wilder_rsi` and
+    // `wilder_atr` (a unit test checks they agree bit for bit).
+    let p = 14usize;
+    let pf = p as f64;
+    let (mut ag, mut al, mut atr) = (0.0, 0.0, 0.0);
+    if r0 == 0 && !rows.is_empty() {
+        put(0, 8, f64::NAN);
+        put(0, 11, f64::NAN);
+    }
+    for t in 1..rows.end {
+        let (cp, ct) = (c.close[t - 1], c.close[t]);
+        let d = ct - cp;
+        let (g, l) = (d.max(0.0), (-d).max(0.0));
+        let tr = (c.high[t] - c.low[t])
+            .max((c.high[t] - cp).abs())
+            .max((c.low[t] - cp).abs());
+        if t <= p {
+            // Seed: plain means of the first 14 values.
+            ag += g;
+            al += l;
+            atr += tr;
+            if t == p {
+                ag /= pf;
+                al /= pf;
+                atr /= pf;
+            }
+        } else {
+            ag = ((pf - 1.0) * ag + g) / pf;
+            al = ((pf - 1.0) * al + l) / pf;
+            atr = ((pf - 1.0) * atr + tr) / pf;
+        }
+        if t >= r0 {
+            let defined = t >= p;
+            let s = ag + al;
+            let rsi = if s == 0.0 { 50.0 } else { 100.0 * ag / s };
+            put(t, 8, if defined { rsi } else { f64::NAN });
+            put(t, 11, if defined { atr / ct } else { f64::NAN });
+        }
+    }
+    vol24
+}
+
+/// The 12 T0 features for every bar (N x 12, [`FEATURES`] order), NaN in
+/// each feature's warm-up rows. Row `t` uses data up to bar `t` only, so the
+/// last row is what live inference needs. Columns of unequal length are
+/// cut to the shortest (no validation here; see [`Candles::validate`]).
+pub fn feature_matrix(c: &Candles) -> Array2<f64> {
+    let n = [c.high.len(), c.low.len(), c.close.len(), c.volume.len()]
+        .into_iter()
+        .fold(c.len(), usize::min);
+    let x = c.log_close();
+    let r1 = lagged_diff(&x, 1);
+    let mut out = vec![0.0; n * FEATURES.len()];
+    fill_features(c, &x, &r1, 0..n, &mut out);
+    // The shape matches the buffer by construction.
+    Array2::from_shape_vec((n, FEATURES.len()), out).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// The table
+
+/// Which label a [`Dataset`] built from the table predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `y_dir`: 1 if the next bar's log return is > 0.
+    Direction,
+    /// `y_regime`: tercile 0/1/2 of the next 24 bars' realised volatility.
+    Regime,
+    /// `fwd_ret_1`: the next bar's log return.
+    ForwardReturn,
+}
+
+/// The T0 table: one row per bar `t = 72 ..= N-25`, chronological, with the
+/// first `n_train` rows as the train split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureTable {
+    /// Raw bar index `t` of each row.
+    pub bar: Vec<usize>,
+    /// Bar open time (epoch ms).
+    pub timestamp: Vec<i64>,
+    pub close: Vec<f64>,
+    /// n x 12, columns in [`FEATURES`] order.
+    pub features: Array2<f64>,
+    /// `ln c[t+1] - ln c[t]`.
+    pub fwd_ret_1: Vec<f64>,
+    /// Sample std of the log returns of bars `t+1 ..= t+24`.
+    pub fwd_vol_24: Vec<f64>,
+    /// 1 if `fwd_ret_1 > 0`.
+    pub y_dir: Vec<u8>,
+    /// Tercile of `fwd_vol_24` with cut points `q1`, `q2` (`<=` rule).
+    pub y_regime: Vec<u8>,
+    /// `floor(0.8 n)`.
+    pub n_train: usize,
+    /// numpy-linear 1/3 quantile of the train rows' `fwd_vol_24`.
+    pub q1: f64,
+    /// numpy-linear 2/3 quantile of the train rows' `fwd_vol_24`.
+    pub q2: f64,
+}
+
+/// Compute the T0 table of SPEC.md from candles. Consecutive rows are
+/// consecutive bars: gaps are ignored, as the SPEC prescribes.
+///
+/// Errors: [`MarketError::NotEnoughBars`] below [`MIN_T0_BARS`] bars, and
+/// the [`Candles::validate`] errors for candles that break the invariants.
+pub fn t0_features(c: &Candles) -> Result<FeatureTable> {
+    let n_bars = c.len();
+    if n_bars < MIN_T0_BARS {
+        return Err(MarketError::NotEnoughBars {
+            needed: MIN_T0_BARS,
+            got: n_bars,
+        });
+    }
+    // NaN or non-positive prices would silently poison every feature.
+    c.validate("candles")?;
+    let x = c.log_close();
+    let r1 = lagged_diff(&x, 1);
+    let rows = WARMUP_BARS..n_bars - HORIZON_BARS;
+    let n = rows.len();
+    let mut buf = vec![0.0; n * FEATURES.len()];
+    let vol24 = fill_features(c, &x, &r1, rows.clone(), &mut buf);
+    let features = Array2::from_shape_vec((n, FEATURES.len()), buf)
+        .map_err(|e| agent_core::CoreError::InvalidData(e.to_string()))?;
+    let fwd_ret_1: Vec<f64> = rows.clone().map(|t| r1[t + 1]).collect();
+    // fwd_vol_24[t] = vol_24[t + 24]: the std of r1 over bars t+1 ..= t+24.
+    let fwd_vol_24 = vol24[HORIZON_BARS..].to_vec();
+    let n_train = train_rows(n);
+    let (q1, q2) = cut_points(&fwd_vol_24[..n_train]);
+    Ok(FeatureTable {
+        bar: rows.clone().collect(),
+        timestamp: c.ts[rows.clone()].to_vec(),
+        close: c.close[rows].to_vec(),
+        features,
+        y_dir: fwd_ret_1.iter().map(|&r| u8::from(r > 0.0)).collect(),
+        y_regime: fwd_vol_24
+            .iter()
+            .map(|&v| tercile_label(v, q1, q2))
+            .collect(),
+        fwd_ret_1,
+        fwd_vol_24,
+        n_train,
+        q1,
+        q2,
+    })
+}
+
+/// `floor(0.8 n)` computed in floating point, as the SPEC (and Python) do.
+fn train_rows(n: usize) -> usize {
+    (0.8 * n as f64).floor() as usize
+}
+
+fn cut_points(train: &[f64]) -> (f64, f64) {
+    let mut s = train.to_vec();
+    // Selection, not a sort: O(n), and the T0 timing counts it.
+    let q1 = quantile_linear_select(&mut s, 1.0 / 3.0);
+    let q2 = quantile_linear_select(&mut s, 2.0 / 3.0);
+    (q1, q2)
+}
+
+impl FeatureTable {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.bar.len()
+    }
+
+    /// True when the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.bar.is_empty()
+    }
+
+    /// [`FEATURES`] as owned strings (what [`Dataset`] stores).
+    pub fn feature_names(&self) -> Vec<String> {
+        FEATURES.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Rows of the train split.
+    pub fn train_range(&self) -> Range<usize> {
+        0..self.n_train
+    }
+
+    /// Rows of the test split.
+    pub fn test_range(&self) -> Range<usize> {
+        self.n_train..self.len()
+    }
+
+    /// All rows as a [`Dataset`] with the 12 features, the chosen target and
+    /// the bar timestamps. Split it with `split_at(self.n_train)`.
+    pub fn dataset(&self, target: Target) -> Result<Dataset> {
+        let y: Array1<f64> = match target {
+            Target::Direction => self.y_dir.iter().map(|&v| f64::from(v)).collect(),
+            Target::Regime => self.y_regime.iter().map(|&v| f64::from(v)).collect(),
+            Target::ForwardReturn => Array1::from(self.fwd_ret_1.clone()),
+        };
+        Ok(
+            Dataset::new(self.features.clone(), y, self.feature_names())?
+                .with_timestamps(self.timestamp.clone())?,
+        )
+    }
+
+    /// The table as CSV text, byte for byte in the layout of the Python
+    /// peer (pandas `to_csv`): [`CSV_COLUMNS`], floats as Python `repr`.
+    pub fn to_csv_string(&self) -> String {
+        let mut s = String::with_capacity(self.len() * 340 + 256);
+        s.push_str(&CSV_COLUMNS.join(","));
+        s.push('\n');
+        for i in 0..self.len() {
+            let _ = write!(s, "{},{},", self.bar[i], self.timestamp[i]);
+            push_py_float(&mut s, self.close[i]);
+            for &v in self.features.row(i) {
+                s.push(',');
+                push_py_float(&mut s, v);
+            }
+            s.push(',');
+            push_py_float(&mut s, self.fwd_ret_1[i]);
+            s.push(',');
+            push_py_float(&mut s, self.fwd_vol_24[i]);
+            let _ = writeln!(
+                s,
+                ",{},{},{}",
+                self.y_dir[i],
+                self.y_regime[i],
+                u8::from(i < self.n_train)
+            );
+        }
+        s
+    }
+
+    /// Write the table as CSV (atomically), in exactly the column layout of
+    /// `shared/bench/datasets/features_btc_1h.csv`.
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        agent_core::write_atomic(path, self.to_csv_string().as_bytes())?;
+        Ok(())
+    }
+
+    /// Read a table written by [`FeatureTable::write_csv`] or the Python
+    /// peer. `q1`/`q2` are recomputed from the train rows' `fwd_vol_24`;
+    /// train rows (`is_train = 1`) must come first.
+    pub fn read_csv(path: &Path) -> Result<FeatureTable> {
+        let bytes = std::fs::read(path).map_err(|e| MarketError::io(path, e))?;
+        Self::parse_csv(&bytes, &path.display().to_string())
+    }
+
+    /// [`FeatureTable::read_csv`] on bytes; `source_name` names the input in errors.
+    pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<FeatureTable> {
+        let file = source_name;
+        let mut lines = non_blank_lines(bytes);
+        let Some((hl, header)) = lines.next() else {
+            return Err(MarketError::EmptyFile {
+                file: file.to_owned(),
+            });
+        };
+        let expected = CSV_COLUMNS.join(",");
+        let got: Vec<String> = String::from_utf8_lossy(header)
+            .split(',')
+            .map(|f| f.trim().to_owned())
+            .collect();
+        if got != CSV_COLUMNS {
+            let why = match got.iter().zip(CSV_COLUMNS).position(|(g, w)| g != w) {
+                Some(k) => format!(
+                    "column {} is \"{}\", expected \"{}\" (the full header is `{expected}`)",
+                    k + 1,
+                    got[k],
+                    CSV_COLUMNS[k]
+                ),
+                None => format!(
+                    "{} columns, expected {} (`{expected}`)",
+                    got.len(),
+                    CSV_COLUMNS.len()
+                ),
+            };
+            return Err(MarketError::Header {
+                file: file.to_owned(),
+                line: hl,
+                why,
+            });
+        }
+        let cap = bytes.len() / 300 + 1;
+        let mut t = FeatureTable {
+            bar: Vec::with_capacity(cap),
+            timestamp: Vec::with_capacity(cap),
+            close: Vec::with_capacity(cap),
+            features: Array2::zeros((0, FEATURES.len())),
+            fwd_ret_1: Vec::with_capacity(cap),
+            fwd_vol_24: Vec::with_capacity(cap),
+            y_dir: Vec::with_capacity(cap),
+            y_regime: Vec::with_capacity(cap),
+            n_train: 0,
+            q1: f64::NAN,
+            q2: f64::NAN,
+        };
+        let mut feats: Vec<f64> = Vec::with_capacity(cap * FEATURES.len());
+        let mut seen_test = false;
+        for (line, row) in lines {
+            let f = FieldSplitter::<20>::split(row, file, line)?;
+            let bar: i64 = f.int(0, CSV_COLUMNS[0])?;
+            let bar = usize::try_from(bar).map_err(|_| f.bad(0, CSV_COLUMNS[0], "is negative"))?;
+            t.bar.push(bar);
+            t.timestamp.push(f.int(1, CSV_COLUMNS[1])?);
+            t.close.push(f.float(2, CSV_COLUMNS[2])?);
+            for (k, name) in CSV_COLUMNS.iter().enumerate().take(15).skip(3) {
+                feats.push(f.float(k, name)?);
+            }
+            t.fwd_ret_1.push(f.float(15, CSV_COLUMNS[15])?);
+            t.fwd_vol_24.push(f.float(16, CSV_COLUMNS[16])?);
+            t.y_dir.push(f.label(17, CSV_COLUMNS[17], 1)?);
+            t.y_regime.push(f.label(18, CSV_COLUMNS[18], 2)?);
+            match f.label(19, CSV_COLUMNS[19], 1)? {
+                1 if seen_test => {
+                    return Err(f.bad(
+                        19,
+                        CSV_COLUMNS[19],
+                        "comes after a test row; train rows (is_train = 1) must come first",
+                    ));
+                }
+                1 => t.n_train += 1,
+                _ => seen_test = true,
+            }
+        }
+        let n = t.bar.len();
+        t.features = Array2::from_shape_vec((n, FEATURES.len()), feats)
+            .map_err(|e| agent_core::CoreError::InvalidData(e.to_string()))?;
+        (t.q1, t.q2) = cut_points(&t.fwd_vol_24[..t.n_train]);
+        Ok(t)
+    }
+
+    /// Column index of a feature name in [`FEATURES`].
+    pub fn feature_index(name: &str) -> Option<usize> {
+        FEATURES.iter().position(|f| *f == name)
+    }
+}
+
+/// Append `v` as Python's `repr(float)` writes it: shortest round-trip
+/// digits, positional for 1e-4 <= |v| < 1e16, else `d.ddde[+-]XX`; a whole
+/// number gets `.0`. Matches what pandas writes, so our CSVs diff cleanly
+/// against the peer's.
+pub fn push_py_float(s: &mut String, v: f64) {
+    if v.is_nan() {
+        s.push_str("nan");
+        return;
+    }
+    if v.is_infinite() {
+        s.push_str(if v > 0.0 { "inf" } else { "-inf" });
+        return;
+    }
+    // `{:e}` gives the shortest round-trip digits, e.g. "-4.6247e-5"; it is
+    // written to a stack buffer because this runs for every cell of a table.
+    let mut sci = StackBuf::default();
+    let _ = write!(sci, "{:e}", v.abs());
+    let text = sci.as_bytes();
+    let e_pos = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
+    let exp: i32 = std::str::from_utf8(text.get(e_pos + 1..).unwrap_or_default())
+        .ok()
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    let mut digits = [0u8; 24];
+    let mut nd = 0usize;
+    for &b in &text[..e_pos] {
+        if b.is_ascii_digit() && nd < digits.len() {
+            digits[nd] = b;
+            nd += 1;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[..nd]).unwrap_or("0");
+    let nd = nd as i32;
+    // Python's decpt: the value is 0.DIGITS x 10^decpt.
+    let decpt = exp + 1;
+    if v.is_sign_negative() {
+        s.push('-');
+    }
+    if decpt <= -4 || decpt > 16 {
+        s.push_str(&digits[..1]);
+        if nd > 1 {
+            s.push('.');
+            s.push_str(&digits[1..]);
+        }
+        let _ = write!(s, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    } else if decpt <= 0 {
+        s.push_str("0.");
+        for _ in 0..-decpt {
+            s.push('0');
+        }
+        s.push_str(digits);
+    } else if decpt < nd {
+        let (a, b) = digits.split_at(decpt as usize);
+        s.push_str(a);
+        s.push('.');
+        s.push_str(b);
+    } else {
+        s.push_str(digits);
+        for _ in 0..decpt - nd {
+            s.push('0');
+        }
+        s.push_str(".0");
+    }
+}
+
+/// A fixed stack buffer for formatting one number (`{:e}` of an f64 needs
+/// at most 24 bytes); longer text is cut off, which cannot happen here.
+struct StackBuf {
+    b: [u8; 40],
+    n: usize,
+}
+
+impl Default for StackBuf {
+    fn default() -> Self {
+        Self { b: [0; 40], n: 0 }
+    }
+}
+
+impl StackBuf {
+    fn as_bytes(&self) -> &[u8] {
+        &self.b[..self.n]
+    }
+}
+
+impl std::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let take = s.len().min(self.b.len() - self.n);
+        self.b[self.n..self.n + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.n += take;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn py(v: f64) -> String {
+        let mut s = String::new();
+        push_py_float(&mut s, v);
+        s
+    }
+
+    #[test]
+    fn floats_are_formatted_like_python_repr() {
+        for (v, want) in [
+            (4093.0, "4093.0"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1e-4, "0.0001"),
+            (1e-5, "1e-05"),
+            (-4.624699547406408e-05, "-4.624699547406408e-05"),
+            (1e16, "1e+16"),
+            (1234567890123456.0, "1234567890123456.0"),
+            (12345678901234567.0, "1.2345678901234568e+16"),
+            (0.1, "0.1"),
+            (50.046238880094165, "50.046238880094165"),
+            (1.5e300, "1.5e+300"),
+            (5e-324, "5e-324"),
+            (123.456, "123.456"),
+        ] {
+            assert_eq!(py(v), want, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn quantile_matches_numpy_linear() {
+        // np.quantile([3, 1, 2, 10], [0, 1/3, 0.5, 2/3, 1])
+        let v = [3.0, 1.0, 2.0, 10.0];
+        assert_eq!(quantile_linear(&v, 0.0), 1.0);
+        assert_eq!(quantile_linear(&v, 1.0 / 3.0), 2.0);
+        assert_eq!(quantile_linear(&v, 0.5), 2.5);
+        assert_eq!(quantile_linear(&v, 2.0 / 3.0), 3.0);
+        assert_eq!(quantile_linear(&v, 1.0), 10.0);
+        assert!(quantile_linear(&[], 0.5).is_nan());
+        assert!(quantile_linear(&v, 1.5).is_nan());
+        let mut sorted = v;
+        sorted.sort_by(f64::total_cmp);
+        for q in [0.0, 0.1, 1.0 / 3.0, 0.5, 2.0 / 3.0, 0.9, 1.0] {
+            assert_eq!(quantile_linear(&v, q), quantile_linear_sorted(&sorted, q));
+        }
+        assert_eq!(quantile_linear(&[7.0], 0.3), 7.0);
+    }
+
+    #[test]
+    fn tercile_label_uses_less_or_equal() {
+        assert_eq!(tercile_label(1.0, 1.0, 2.0), 0);
+        assert_eq!(tercile_label(1.5, 1.0, 2.0), 1);
+        assert_eq!(tercile_label(2.0, 1.0, 2.0), 1);
+        assert_eq!(tercile_label(2.5, 1.0, 2.0), 2);
+    }
+
+    #[test]
+    fn rolling_std1_matches_direct_two_pass_and_warmup_is_nan() {
+        let x: Vec<f64> = (0..50).map(|i| ((i * 37 % 11) as f64).sin()).collect();
+        let s = rolling_std1(&x, 7);
+        assert!(s[..6].iter().all(|v| v.is_nan()));
+        for t in 6..50 {
+            let w = &x[t - 6..=t];
+            let m = w.iter().sum::<f64>() / 7.0;
+            let v = w.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / 6.0;
+            assert!((s[t] - v.sqrt()).abs() < 1e-15, "t={t}");
+        }
+    }
+
+    #[test]
+    fn constant_window_has_zero_std_and_zero_zscore() {
+        let x = vec![0.1; 30];
+        assert!(rolling_std1(&x, 20)[19..].iter().all(|&v| v == 0.0));
+        assert!(rolling_zscore(&x, 20)[19..].iter().all(|&v| v == 0.0));
+        assert!(rolling_mean(&x, 20)[18].is_nan());
+    }
+
+    #[test]
+    fn rsi_is_50_on_flat_prices_and_100_on_rising_prices() {
+        let flat = vec![5.0; 20];
+        let r = wilder_rsi(&flat, 14);
+        assert!(r[13].is_nan());
+        assert_eq!(r[14], 50.0);
+        let up: Vec<f64> = (0..20).map(|i| 1.0 + i as f64).collect();
+        assert_eq!(wilder_rsi(&up, 14)[19], 100.0);
+    }
+
+    #[test]
+    fn feature_matrix_columns_equal_the_public_building_blocks() {
+        let mut c = Candles::default();
+        let mut p = 100.0f64;
+        for i in 0..300i64 {
+            let o = p;
+            p *= 1.0 + 0.01 * ((i * 7919 % 113) as f64 / 56.0 - 1.0);
+            let (h, l) = (o.max(p) * 1.003, o.min(p) * 0.996);
+            c.push(1_600_000_000_000 + i * 60_000, o, h, l, p, (i % 17) as f64);
+        }
+        let m = feature_matrix(&c);
+        let r1 = log_returns(&c.close);
+        let x = c.log_close();
+        let atr = wilder_atr(&c.high, &c.low, &c.close, 14);
+        let mut want: Vec<Vec<f64>> = [1, 3, 6, 12, 24].map(|k| lagged_diff(&x, k)).to_vec();
+        want.extend([12, 24, 72].map(|w| rolling_std1(&r1, w)));
+        want.push(wilder_rsi(&c.close, 14));
+        want.push(rolling_zscore(&c.close, 20));
+        want.push(rolling_zscore(&c.volume, 20));
+        want.push(atr.iter().zip(&c.close).map(|(a, cl)| a / cl).collect());
+        for (j, col) in want.iter().enumerate() {
+            for t in 0..c.len() {
+                assert_eq!(
+                    m[[t, j]].to_bits(),
+                    col[t].to_bits(),
+                    "{} at {t}",
+                    FEATURES[j]
+                );
+            }
+        }
+        assert_eq!(feature_matrix(&Candles::default()).dim(), (0, 12));
+    }
+
+    #[test]
+    fn t0_needs_enough_bars() {
+        let mut c = Candles::default();
+        for i in 0..97 {
+            c.push(1_600_000_000_000 + i * 60_000, 1.0, 1.0, 1.0, 1.0, 1.0);
+        }
+        assert!(matches!(
+            t0_features(&c),
+            Err(MarketError::NotEnoughBars {
+                needed: 98,
+                got: 97
+            })
+        ));
+    }
+}

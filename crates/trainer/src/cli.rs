@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// synthetic market; point it at your own candle CSVs
 /// (`timestamp,open,high,low,close,volume`, epoch ms) when you are ready.
 #[derive(Debug, Parser)]
-#[command(name = "cointrainer", version, about, long_about = None, propagate_version = true)]
+#[command(name = "cointrainer", version, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -1,29 +1,9 @@
 //! `cointrainer market ...`: synthetic market generation and CSV validation.
 
 use crate::cli::{CheckArgs, SynthArgs, parse_interval};
-use market::{Candles, SyntheticMarket};
+use market::{Candles, SyntheticMarket, format_interval as fmt_interval, format_ts_utc as fmt_ts};
 use serde_json::json;
 use std::fmt::Write as _;
-
-/// Render an epoch-ms timestamp as RFC 3339 UTC.
-pub fn fmt_ts(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| ms.to_string())
-}
-
-fn fmt_interval(ms: i64) -> String {
-    match ms {
-        m if m % 86_400_000 == 0 => format!("{}d", m / 86_400_000),
-        m if m % 3_600_000 == 0 => format!("{}h", m / 3_600_000),
-        m if m % 60_000 == 0 => format!("{}m", m / 60_000),
-        m => format!("{}s", m / 1000),
-    }
-}
 
 /// `market synth`: generate, summarise, write.
 pub fn synth(args: &SynthArgs) -> Result<String, String> {
@@ -58,7 +38,11 @@ pub fn synth(args: &SynthArgs) -> Result<String, String> {
 /// `market check`: validate and report span and gaps.
 pub fn check(args: &CheckArgs) -> Result<String, String> {
     let candles = market::read_candles(&args.file).map_err(|e| e.to_string())?;
-    Ok(report(&args.file.display().to_string(), &candles, args.json))
+    Ok(report(
+        &args.file.display().to_string(),
+        &candles,
+        args.json,
+    ))
 }
 
 fn report(name: &str, c: &Candles, as_json: bool) -> String {
@@ -95,7 +79,7 @@ fn report(name: &str, c: &Candles, as_json: bool) -> String {
     }
     let zero = c.volume.iter().filter(|v| **v == 0.0).count();
     if zero > 0 {
-        let _ = writeln!(out, "  note      {zero} bars with zero volume");
+        let _ = writeln!(out, "  note      {zero} bar(s) with zero volume (kept)");
     }
     if gaps.is_empty() {
         let _ = write!(out, "  gaps      none");
@@ -116,7 +100,11 @@ fn report(name: &str, c: &Candles, as_json: bool) -> String {
             );
         }
         if gaps.len() > 50 {
-            let _ = writeln!(out, "    ... and {} more (use --json for all)", gaps.len() - 50);
+            let _ = writeln!(
+                out,
+                "    ... and {} more (use --json for all)",
+                gaps.len() - 50
+            );
         }
     }
     out.trim_end().to_string()

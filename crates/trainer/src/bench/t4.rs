@@ -1,4 +1,4 @@
-//! T4 of SPEC.md: not implemented yet; reports itself as skipped.
+//! T4 of SPEC.md: its agent has not landed yet; reports itself as skipped.
 
 use super::{BenchContext, BenchError};
 use serde_json::{Map, Value};

@@ -1,0 +1,356 @@
+//! Per-window strategy returns: the PPO and meta-selector input, in the
+//! layout of SPEC T2's `strategy_returns_btc_1h.csv`.
+//!
+//! The bar-return model is the SPEC's: a position decided at the close of
+//! bar `t` (from bars `0..=t`) earns bar `t+1`'s close-to-close return, and a
+//! fee of `fee_per_unit` per unit of position change is charged on the first
+//! bar the new position is held:
+//! `r[t] = p[t-1] (c[t]/c[t-1] - 1) - fee |p[t-1] - p[t-2]|`.
+//! Windows of `window_bars` bars start right after the warm-up; each row
+//! carries the T0 context at the window's last bar, the window's
+//! volatility-tercile regime (cut points from the train windows only) and
+//! the train flag.
+
+use crate::error::{BacktestError, Result};
+use crate::io::{Table, fmt_f, push_text};
+use crate::regime::VolTerciles;
+use crate::strategies::spec_t2_strategies;
+use crate::strategy::{Strategy, check_name, target_positions_mtf};
+use market::Candles;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The context columns, T0 features at each window's last bar, in order.
+pub const CTX: [&str; 7] = [
+    "ctx_lr_24",
+    "ctx_vol_24",
+    "ctx_vol_72",
+    "ctx_rsi_14",
+    "ctx_zscore_20",
+    "ctx_vol_z_20",
+    "ctx_atr_14_rel",
+];
+
+/// Column of each [`CTX`] entry in `market::FEATURES`.
+const CTX_FEATURE_INDEX: [usize; 7] = [4, 6, 7, 8, 9, 10, 11];
+
+/// Layout of the windows and the bar-return model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowSpec {
+    /// First decision bar (positions are flat before); the first window
+    /// starts at `start + 1`. At least 72 so every context feature exists.
+    pub start: usize,
+    /// Bars per window (>= 1).
+    pub window_bars: usize,
+    /// Fee per unit of position change (0.001 = 0.1%).
+    pub fee_per_unit: f64,
+    /// Leading fraction of windows that are train (`floor(f * W)`).
+    pub train_fraction: f64,
+}
+
+impl WindowSpec {
+    /// SPEC T2: start 72, 24-bar windows, fee 0.001, 80% train windows.
+    pub fn spec_t2() -> Self {
+        Self {
+            start: 72,
+            window_bars: 24,
+            fee_per_unit: 0.001,
+            train_fraction: 0.8,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.start < market::features::WARMUP_BARS {
+            return Err(BacktestError::invalid_param(
+                "start",
+                self.start,
+                "must be at least 72 (the context feature vol_72 needs 72 returns)",
+            ));
+        }
+        if self.window_bars == 0 {
+            return Err(BacktestError::invalid_param(
+                "window_bars",
+                self.window_bars,
+                "must be at least 1 bar",
+            ));
+        }
+        if !(self.fee_per_unit >= 0.0 && self.fee_per_unit < 1.0) {
+            return Err(BacktestError::invalid_param(
+                "fee_per_unit",
+                self.fee_per_unit,
+                "must be in [0, 1)",
+            ));
+        }
+        if !(self.train_fraction > 0.0 && self.train_fraction <= 1.0) {
+            return Err(BacktestError::invalid_param(
+                "train_fraction",
+                self.train_fraction,
+                "must be in (0, 1]",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for WindowSpec {
+    fn default() -> Self {
+        Self::spec_t2()
+    }
+}
+
+/// Per-window returns of several strategies with context, regime and split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategyReturns {
+    /// Strategy names (the `ret_<name>` columns), in order.
+    pub strategies: Vec<String>,
+    pub first_bar: Vec<usize>,
+    pub last_bar: Vec<usize>,
+    pub start_ts: Vec<i64>,
+    pub end_ts: Vec<i64>,
+    /// `returns[w][k]` = `prod_{t in w}(1 + r_k[t]) - 1`.
+    pub returns: Vec<Vec<f64>>,
+    /// `ctx[w]` in [`CTX`] order.
+    pub ctx: Vec<[f64; 7]>,
+    /// Tercile of `ctx_vol_24` with the train windows' cut points.
+    pub regime: Vec<u8>,
+    /// Number of train windows (the first `n_train` rows).
+    pub n_train: usize,
+    /// The regime cut points (fit on train windows).
+    pub q1: f64,
+    pub q2: f64,
+}
+
+/// Simple bar returns of a position path under the SPEC model (see the
+/// module docs); `r[t] = 0` for `t <= start`. `positions[t]` is -1, 0 or 1.
+pub fn bar_returns(close: &[f64], positions: &[i8], start: usize, fee_per_unit: f64) -> Vec<f64> {
+    let n = close.len().min(positions.len());
+    let mut r = vec![0.0; n];
+    let p = |t: usize| f64::from(positions[t]);
+    for t in (start + 1).max(2)..n {
+        r[t] =
+            p(t - 1) * (close[t] / close[t - 1] - 1.0) - fee_per_unit * (p(t - 1) - p(t - 2)).abs();
+    }
+    r
+}
+
+impl StrategyReturns {
+    /// Run `strategies` (positions from [`crate::target_positions`], asked
+    /// from `spec.start`) over `candles` and lay the returns out in windows.
+    pub fn compute(
+        candles: &Candles,
+        strategies: &[Box<dyn Strategy>],
+        spec: &WindowSpec,
+    ) -> Result<StrategyReturns> {
+        spec.validate()?;
+        if strategies.is_empty() {
+            return Err(BacktestError::InvalidData("no strategies given".into()));
+        }
+        for (k, s) in strategies.iter().enumerate() {
+            check_name("strategy name", s.name())?;
+            if strategies[..k].iter().any(|o| o.name() == s.name()) {
+                return Err(BacktestError::invalid_param(
+                    "strategy name",
+                    s.name(),
+                    "appears twice; rename one with `.named(...)`",
+                ));
+            }
+        }
+        candles.validate("candles")?;
+        let n = candles.len();
+        let w_count = n.saturating_sub(1 + spec.start) / spec.window_bars;
+        if w_count == 0 {
+            return Err(BacktestError::InvalidData(format!(
+                "{n} bars hold no complete {}-bar window after bar {}",
+                spec.window_bars, spec.start
+            )));
+        }
+        let n_train = ((spec.train_fraction * w_count as f64).floor() as usize).max(1);
+
+        let feats = market::feature_matrix(candles);
+        let mut out = StrategyReturns {
+            strategies: strategies.iter().map(|s| s.name().to_owned()).collect(),
+            first_bar: Vec::with_capacity(w_count),
+            last_bar: Vec::with_capacity(w_count),
+            start_ts: Vec::with_capacity(w_count),
+            end_ts: Vec::with_capacity(w_count),
+            returns: vec![Vec::with_capacity(strategies.len()); w_count],
+            ctx: Vec::with_capacity(w_count),
+            regime: Vec::with_capacity(w_count),
+            n_train,
+            q1: f64::NAN,
+            q2: f64::NAN,
+        };
+        for w in 0..w_count {
+            let first = spec.start + 1 + w * spec.window_bars;
+            let last = first + spec.window_bars - 1;
+            out.first_bar.push(first);
+            out.last_bar.push(last);
+            out.start_ts.push(candles.ts[first]);
+            out.end_ts.push(candles.ts[last]);
+            out.ctx.push(CTX_FEATURE_INDEX.map(|j| feats[[last, j]]));
+        }
+        for s in strategies {
+            let pos: Vec<i8> = target_positions_mtf(s.as_ref(), candles, spec.start)?
+                .iter()
+                .map(|p| p.sign())
+                .collect();
+            let r = bar_returns(&candles.close, &pos, spec.start, spec.fee_per_unit);
+            for w in 0..w_count {
+                let mut g = 1.0;
+                for rt in &r[out.first_bar[w]..=out.last_bar[w]] {
+                    g *= 1.0 + rt;
+                }
+                out.returns[w].push(g - 1.0);
+            }
+        }
+        let train_vol: Vec<f64> = out.ctx[..n_train].iter().map(|c| c[1]).collect();
+        let cuts = VolTerciles::from_values(24, &train_vol)?;
+        out.q1 = cuts.q1;
+        out.q2 = cuts.q2;
+        out.regime = out.ctx.iter().map(|c| cuts.label_value(c[1])).collect();
+        Ok(out)
+    }
+
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.first_bar.len()
+    }
+
+    /// True without windows.
+    pub fn is_empty(&self) -> bool {
+        self.first_bar.is_empty()
+    }
+
+    /// The CSV header: `window, first_bar, last_bar, start_ts, end_ts,
+    /// ret_<strategy>..., ctx_* (7), regime, is_train`.
+    pub fn columns(&self) -> Vec<String> {
+        let mut c: Vec<String> = ["window", "first_bar", "last_bar", "start_ts", "end_ts"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        c.extend(self.strategies.iter().map(|s| format!("ret_{s}")));
+        c.extend(CTX.iter().map(|s| s.to_string()));
+        c.push("regime".into());
+        c.push("is_train".into());
+        c
+    }
+
+    /// The table as CSV text (timestamps as epoch ms, floats as Python repr).
+    pub fn to_csv_string(&self) -> String {
+        let mut s = String::with_capacity(self.len() * 400 + 256);
+        let cols = self.columns();
+        for (k, c) in cols.iter().enumerate() {
+            if k > 0 {
+                s.push(',');
+            }
+            push_text(&mut s, c);
+        }
+        s.push('\n');
+        for w in 0..self.len() {
+            let _ = write!(
+                s,
+                "{w},{},{},{},{}",
+                self.first_bar[w], self.last_bar[w], self.start_ts[w], self.end_ts[w]
+            );
+            for &v in self.returns[w].iter().chain(&self.ctx[w]) {
+                s.push(',');
+                fmt_f(&mut s, v);
+            }
+            let _ = writeln!(s, ",{},{}", self.regime[w], u8::from(w < self.n_train));
+        }
+        s
+    }
+
+    /// Write the table atomically.
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        agent_core::write_atomic(path, self.to_csv_string().as_bytes())?;
+        Ok(())
+    }
+
+    /// Read a table (ours or the SPEC's file). Strategies come from the
+    /// `ret_*` columns; train rows must come first; the cut points are
+    /// recomputed from the train rows' `ctx_vol_24`.
+    pub fn read_csv(path: &Path) -> Result<StrategyReturns> {
+        let bytes = std::fs::read(path).map_err(|e| BacktestError::io(path, e))?;
+        Self::parse_csv(&bytes, &path.display().to_string())
+    }
+
+    /// [`StrategyReturns::read_csv`] on bytes.
+    pub fn parse_csv(bytes: &[u8], source: &str) -> Result<StrategyReturns> {
+        let mut required = vec!["window", "first_bar", "last_bar", "start_ts", "end_ts"];
+        required.extend(CTX);
+        required.extend(["regime", "is_train"]);
+        let table = Table::parse(bytes, source, &required)?;
+        let strategies: Vec<String> = table
+            .header()
+            .iter()
+            .filter_map(|h| h.strip_prefix("ret_").map(str::to_owned))
+            .collect();
+        if strategies.is_empty() {
+            return Err(BacktestError::Csv {
+                file: source.to_owned(),
+                line: 1,
+                column: "ret_*".into(),
+                why: "no strategy return columns (ret_<strategy>) in the header".into(),
+            });
+        }
+        let n = table.len();
+        let mut out = StrategyReturns {
+            strategies: strategies.clone(),
+            first_bar: Vec::with_capacity(n),
+            last_bar: Vec::with_capacity(n),
+            start_ts: Vec::with_capacity(n),
+            end_ts: Vec::with_capacity(n),
+            returns: Vec::with_capacity(n),
+            ctx: Vec::with_capacity(n),
+            regime: Vec::with_capacity(n),
+            n_train: 0,
+            q1: f64::NAN,
+            q2: f64::NAN,
+        };
+        let ret_cols: Vec<String> = strategies.iter().map(|s| format!("ret_{s}")).collect();
+        let mut seen_test = false;
+        for row in table.rows() {
+            out.first_bar.push(row.parse("first_bar")?);
+            out.last_bar.push(row.parse("last_bar")?);
+            out.start_ts.push(row.parse("start_ts")?);
+            out.end_ts.push(row.parse("end_ts")?);
+            let mut r = Vec::with_capacity(ret_cols.len());
+            for c in &ret_cols {
+                r.push(row.float(c)?);
+            }
+            out.returns.push(r);
+            let mut ctx = [0.0; 7];
+            for (k, c) in CTX.iter().enumerate() {
+                ctx[k] = row.float(c)?;
+            }
+            out.ctx.push(ctx);
+            out.regime.push(row.parse("regime")?);
+            match row.parse::<u8>("is_train")? {
+                1 if seen_test => {
+                    return Err(row.err(
+                        "is_train",
+                        "a train row after a test row; train windows must come first".into(),
+                    ));
+                }
+                1 => out.n_train += 1,
+                0 => seen_test = true,
+                v => return Err(row.err("is_train", format!("{v} is not 0 or 1"))),
+            }
+        }
+        if out.n_train > 0 {
+            let train_vol: Vec<f64> = out.ctx[..out.n_train].iter().map(|c| c[1]).collect();
+            if let Ok(cuts) = VolTerciles::from_values(24, &train_vol) {
+                out.q1 = cuts.q1;
+                out.q2 = cuts.q2;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// SPEC T2's `strategy_returns_btc_1h.csv` from the raw candles: the five
+/// T2 strategies under [`WindowSpec::spec_t2`].
+pub fn spec_t2_strategy_returns(candles: &Candles) -> Result<StrategyReturns> {
+    StrategyReturns::compute(candles, &spec_t2_strategies(), &WindowSpec::spec_t2())
+}

@@ -1,0 +1,228 @@
+//! Reading a prepared feature table (for example the T0 table
+//! `features_btc_1h.csv` of the benchmark SPEC) into a [`Dataset`]: chosen
+//! numeric feature columns, a 0/1 target column, optional timestamp and
+//! train/test flag columns. Errors name the line and column.
+
+use crate::error::{Result, SignalError};
+use agent_core::Dataset;
+use ndarray::{Array1, Array2};
+use std::path::Path;
+
+/// The 12 T0 features of the benchmark SPEC, in matrix order.
+pub const T0_FEATURES: [&str; 12] = [
+    "lr_1",
+    "lr_3",
+    "lr_6",
+    "lr_12",
+    "lr_24",
+    "vol_12",
+    "vol_24",
+    "vol_72",
+    "rsi_14",
+    "zscore_20",
+    "vol_z_20",
+    "atr_14_rel",
+];
+
+/// Which columns of a feature CSV to use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureCsvSpec {
+    pub features: Vec<String>,
+    /// 0/1 label column.
+    pub target: String,
+    /// Integer timestamp column (strictly increasing), if any.
+    pub timestamp: Option<String>,
+    /// 0/1 "is train" column, if any.
+    pub split: Option<String>,
+}
+
+impl FeatureCsvSpec {
+    /// The SPEC T1 layout: T0 features, `y_dir`, `timestamp`, `is_train`.
+    pub fn t1() -> Self {
+        Self {
+            features: T0_FEATURES.iter().map(|s| s.to_string()).collect(),
+            target: "y_dir".into(),
+            timestamp: Some("timestamp".into()),
+            split: Some("is_train".into()),
+        }
+    }
+}
+
+/// A feature table read from CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureCsv {
+    pub dataset: Dataset,
+    /// Per row, when the spec names a split column.
+    pub is_train: Option<Vec<bool>>,
+}
+
+impl FeatureCsv {
+    /// Train and test parts; the train rows must all come first (a
+    /// chronological split), otherwise this is an error.
+    pub fn train_test(&self) -> Result<(Dataset, Dataset)> {
+        let flags = self.is_train.as_ref().ok_or_else(|| {
+            SignalError::InvalidData("the feature table has no train/test column".into())
+        })?;
+        let n_train = flags.iter().take_while(|&&f| f).count();
+        if let Some(i) = flags[n_train..].iter().position(|&f| f) {
+            return Err(SignalError::InvalidData(format!(
+                "train rows must precede test rows; row {} is train after test row {n_train}",
+                n_train + i
+            )));
+        }
+        Ok(self.dataset.split_at(n_train)?)
+    }
+}
+
+/// Read a feature CSV file.
+pub fn read_feature_csv(path: &Path, spec: &FeatureCsvSpec) -> Result<FeatureCsv> {
+    let bytes = std::fs::read(path).map_err(|e| agent_core::CoreError::io(path, e))?;
+    parse_feature_csv(&bytes, &path.display().to_string(), spec)
+}
+
+/// Parse feature CSV bytes; `source_name` appears in errors.
+pub fn parse_feature_csv(
+    bytes: &[u8],
+    source_name: &str,
+    spec: &FeatureCsvSpec,
+) -> Result<FeatureCsv> {
+    let err = |line: u64, column: &str, why: String| SignalError::Csv {
+        source_name: source_name.to_string(),
+        line,
+        column: column.to_string(),
+        why,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let headers = rdr
+        .byte_headers()
+        .map_err(|e| err(1, "<header>", e.to_string()))?
+        .clone();
+    let find = |name: &str| -> Result<usize> {
+        headers
+            .iter()
+            .position(|h| h == name.as_bytes())
+            .ok_or_else(|| err(1, name, "column not found in the header".into()))
+    };
+    let fcols: Vec<usize> = spec
+        .features
+        .iter()
+        .map(|f| find(f))
+        .collect::<Result<_>>()?;
+    let tcol = find(&spec.target)?;
+    let tscol = spec.timestamp.as_deref().map(find).transpose()?;
+    let scol = spec.split.as_deref().map(find).transpose()?;
+
+    let d = fcols.len();
+    let mut x: Vec<f64> = Vec::new();
+    let mut y: Vec<f64> = Vec::new();
+    let mut ts: Vec<i64> = Vec::new();
+    let mut split: Vec<bool> = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(err(line, "<row>", e.to_string()));
+            }
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let text = |i: usize, name: &str| -> Result<&str> {
+            let raw = rec
+                .get(i)
+                .ok_or_else(|| err(line, name, "field is missing".into()))?;
+            std::str::from_utf8(raw).map_err(|_| err(line, name, "is not UTF-8 text".into()))
+        };
+        for (&c, name) in fcols.iter().zip(&spec.features) {
+            let v = text(c, name)?;
+            x.push(
+                v.parse::<f64>()
+                    .map_err(|_| err(line, name, format!("{v:?} is not a number")))?,
+            );
+        }
+        let v = text(tcol, &spec.target)?;
+        y.push(match v {
+            "0" | "0.0" => 0.0,
+            "1" | "1.0" => 1.0,
+            _ => return Err(err(line, &spec.target, format!("{v:?} is not a 0/1 label"))),
+        });
+        if let (Some(c), Some(name)) = (tscol, spec.timestamp.as_deref()) {
+            let v = text(c, name)?;
+            ts.push(
+                v.parse::<i64>()
+                    .map_err(|_| err(line, name, format!("{v:?} is not an integer timestamp")))?,
+            );
+        }
+        if let (Some(c), Some(name)) = (scol, spec.split.as_deref()) {
+            split.push(match text(c, name)? {
+                "1" | "1.0" | "true" | "True" => true,
+                "0" | "0.0" | "false" | "False" => false,
+                v => return Err(err(line, name, format!("{v:?} is not a 0/1 flag"))),
+            });
+        }
+    }
+    let n = y.len();
+    if n == 0 {
+        return Err(err(1, "<file>", "no data rows".into()));
+    }
+    let x = Array2::from_shape_vec((n, d), x)
+        .map_err(|e| SignalError::InvalidData(format!("feature matrix: {e}")))?;
+    let mut dataset = Dataset::new(x, Array1::from(y), spec.features.clone())?;
+    if tscol.is_some() {
+        dataset = dataset.with_timestamps(ts)?;
+    }
+    Ok(FeatureCsv {
+        dataset,
+        is_train: scol.map(|_| split),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> FeatureCsvSpec {
+        FeatureCsvSpec {
+            features: vec!["a".into(), "b".into()],
+            target: "y".into(),
+            timestamp: Some("ts".into()),
+            split: Some("is_train".into()),
+        }
+    }
+
+    #[test]
+    fn feature_csv_reads_columns_by_name_and_splits_chronologically() {
+        let csv = "ts,b,a,y,is_train\n1,0.5,1.5,1,1\n2,0.25,2.5,0,1\n3,1e-3,-1,1,0\n";
+        let t = parse_feature_csv(csv.as_bytes(), "t.csv", &spec()).unwrap();
+        assert_eq!(t.dataset.features()[[0, 0]], 1.5);
+        assert_eq!(t.dataset.features()[[2, 1]], 1e-3);
+        let (tr, te) = t.train_test().unwrap();
+        assert_eq!((tr.n_samples(), te.n_samples()), (2, 1));
+        assert_eq!(te.timestamps().unwrap(), &[3]);
+    }
+
+    #[test]
+    fn feature_csv_errors_name_line_and_column() {
+        let csv = "ts,b,a,y,is_train\n1,0.5,1.5,1,1\n2,x,2.5,0,1\n";
+        let e = parse_feature_csv(csv.as_bytes(), "t.csv", &spec())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("`b`"), "{e}");
+        let csv = "ts,b,a,y,is_train\n1,0.5,1.5,2,1\n";
+        let e = parse_feature_csv(csv.as_bytes(), "t.csv", &spec())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("`y`"), "{e}");
+        let csv = "ts,b,y,is_train\n1,0.5,1,1\n";
+        let e = parse_feature_csv(csv.as_bytes(), "t.csv", &spec())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`a`") && e.contains("not found"), "{e}");
+        let csv = "ts,b,a,y,is_train\n1,0.5,1.5,1,0\n2,0.5,1.5,1,1\n";
+        let t = parse_feature_csv(csv.as_bytes(), "t.csv", &spec()).unwrap();
+        assert!(t.train_test().is_err());
+    }
+}

@@ -175,12 +175,22 @@ fn ou_least_squares_and_its_standard_errors_match_scipy() {
             "{name}: ssr {} > {ssr}",
             fit.ssr
         );
-        assert_eq!(fit.at_bound, w["at_bound"].as_bool().unwrap(), "{name}: at_bound");
+        assert_eq!(
+            fit.at_bound,
+            w["at_bound"].as_bool().unwrap(),
+            "{name}: at_bound"
+        );
         // Standard errors s^2 (J'J)^-1 where the solution is interior, NaN on a bound.
-        for (got, key) in [(fit.std_errors.mu, "se_mu"), (fit.std_errors.theta, "se_theta")] {
+        for (got, key) in [
+            (fit.std_errors.mu, "se_mu"),
+            (fit.std_errors.theta, "se_theta"),
+        ] {
             match w[key].as_f64() {
                 Some(want) => assert!(close(got, want, 1e-6), "{name}: {key} {got} vs {want}"),
-                None => assert!(got.is_nan(), "{name}: {key} should be NaN on a bound, got {got}"),
+                None => assert!(
+                    got.is_nan(),
+                    "{name}: {key} should be NaN on a bound, got {got}"
+                ),
             }
         }
     }

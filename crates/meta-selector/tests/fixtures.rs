@@ -1,0 +1,295 @@
+//! Checks against the committed fixtures of `fixtures/meta-selector/`
+//! (made by `make_fixtures.py` with pandas and LightGBM's Python package).
+
+use agent_core::{Fit, ParamGuard, SplitMix64};
+use meta_selector::{
+    GridParallelism, MetaSelector, MetaTable, RowMeta, StrategyReturns, TradeWindows,
+    read_trade_log,
+};
+use ndarray::Array2;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/meta-selector")
+        .join(name)
+}
+
+fn read_expected(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let header = rdr.headers().unwrap().iter().map(String::from).collect();
+    let rows = rdr
+        .records()
+        .map(|r| {
+            r.unwrap()
+                .iter()
+                .map(|v| v.parse::<f64>().unwrap())
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * (1.0 + b.abs())
+}
+
+#[test]
+fn window_features_match_pandas_including_compounded_drawdown() {
+    let sr = StrategyReturns::read_csv(&fixture("window_returns.csv")).unwrap();
+    assert_eq!(sr.strategy_names(), ["trend", "revert", "hold"]);
+    assert_eq!(sr.n_train(), 48);
+    let t = MetaTable::from_strategy_returns(&sr, 10).unwrap();
+    let (header, rows) = read_expected(&fixture("window_meta_expected.csv"));
+    assert_eq!(t.n_rows(), rows.len());
+    for (i, exp) in rows.iter().enumerate() {
+        assert_eq!(t.group()[i], exp[0] as i64);
+        for (j, name) in t.feature_names().iter().enumerate() {
+            let col = header.iter().position(|h| h == name).unwrap();
+            let got = t.features()[[i, j]];
+            assert!(
+                close(got, exp[col]),
+                "row {i} {name}: {got} vs {}",
+                exp[col]
+            );
+        }
+        assert!(close(t.target()[i], exp[header.len() - 2]));
+        assert_eq!(t.is_train()[i], exp[header.len() - 1] == 1.0);
+    }
+}
+
+#[test]
+fn trade_windows_match_pandas_and_never_use_target_trade_prices() {
+    let trades = read_trade_log(&fixture("trades.csv")).unwrap();
+    let cfg = TradeWindows {
+        k: 4,
+        stride: 4,
+        train_fraction: 0.75,
+        bucket_ms: 86_400_000,
+    };
+    let t = MetaTable::from_trades(&trades, &cfg).unwrap();
+    let (header, rows) = read_expected(&fixture("trade_meta_expected.csv"));
+    assert_eq!(t.n_rows(), rows.len());
+    assert!(
+        !t.feature_names()
+            .iter()
+            .any(|n| n.contains("price") || n == "side")
+    );
+    for (i, exp) in rows.iter().enumerate() {
+        assert_eq!(t.decision_time()[i], exp[0] as i64, "row {i}");
+        for (j, name) in t.feature_names().iter().enumerate() {
+            let col = header.iter().position(|h| h == name).unwrap();
+            let got = t.features()[[i, j]];
+            assert!(
+                close(got, exp[col]),
+                "row {i} {name}: {got} vs {}",
+                exp[col]
+            );
+        }
+        assert!(
+            close(t.target()[i], exp[header.len() - 1]),
+            "row {i} target"
+        );
+    }
+    // Changing the target trades' prices and side must not change any feature.
+    let mut altered = trades.clone();
+    for tr in altered.iter_mut().skip(20) {
+        tr.exit_price *= 3.0;
+        tr.entry_price *= 0.5;
+        tr.side = "short".into();
+    }
+    let t2 = MetaTable::from_trades(&altered, &cfg).unwrap();
+    assert_eq!(t.features(), t2.features());
+}
+
+fn regression_fixture() -> (Value, MetaTable) {
+    let fx: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("lgbm_regression.json")).unwrap())
+            .unwrap();
+    let n = fx["n"].as_u64().unwrap() as usize;
+    let nf = fx["n_features"].as_u64().unwrap() as usize;
+    let n_train = fx["n_train"].as_u64().unwrap() as usize;
+    let mut ux = SplitMix64::new(fx["seed_x"].as_u64().unwrap());
+    let mut ue = SplitMix64::new(fx["seed_noise"].as_u64().unwrap());
+    let x = Array2::from_shape_fn((n, nf), |_| ux.next_f64());
+    let y: Vec<f64> = (0..n)
+        .map(|i| x[[i, 0]] * x[[i, 1]] + 0.5 * x[[i, 2]] - 0.25 + 0.3 * (ue.next_f64() - 0.5))
+        .collect();
+    let rows = (0..n)
+        .map(|i| RowMeta {
+            strategy: 0,
+            group: i as i64,
+            decision_time: i as i64,
+            target_end: i as i64 + 1,
+            is_train: i < n_train,
+        })
+        .collect();
+    let names = (0..nf).map(|j| format!("f{j}")).collect();
+    let t = MetaTable::new(names, x, y, rows, vec!["only".into()]).unwrap();
+    (fx, t)
+}
+
+#[test]
+fn grid_with_early_stopping_matches_python_lightgbm() {
+    let (fx, table) = regression_fixture();
+    for par in [
+        GridParallelism::Sequential,
+        GridParallelism::PointsInParallel,
+    ] {
+        let params = MetaSelector::params()
+            .learning_rates(vec![0.05, 0.1])
+            .num_leaves(vec![7, 15])
+            .max_rounds(fx["max_rounds"].as_u64().unwrap() as usize)
+            .early_stopping_rounds(fx["early_stopping_rounds"].as_u64().unwrap() as usize)
+            .grid_parallelism(par)
+            .num_threads(2)
+            .check()
+            .unwrap();
+        let m = params.fit(&table).unwrap();
+        let r = m.report();
+        for (g, e) in r.grid.iter().zip(fx["grid"].as_array().unwrap()) {
+            assert_eq!(
+                g.best_iteration as u64,
+                e["best_iteration"].as_u64().unwrap()
+            );
+            let ev = e["val_mse"].as_f64().unwrap();
+            assert!((g.val_mse - ev).abs() <= 1e-9 * ev, "{} vs {ev}", g.val_mse);
+        }
+        assert_eq!(
+            r.best_learning_rate,
+            fx["best_learning_rate"].as_f64().unwrap()
+        );
+        assert_eq!(
+            r.best_num_leaves as u64,
+            fx["best_num_leaves"].as_u64().unwrap()
+        );
+        assert_eq!(
+            m.n_iterations() as u64,
+            fx["best_iteration"].as_u64().unwrap()
+        );
+        let test = table.features().slice(ndarray::s![1000.., ..]).to_owned();
+        let pred = m.predict_matrix(test.view()).unwrap();
+        for (p, e) in pred.iter().zip(fx["test_pred"].as_array().unwrap()) {
+            let e = e.as_f64().unwrap();
+            assert!((p - e).abs() <= 1e-9 * (1.0 + e.abs()), "{p} vs {e}");
+        }
+        let mse = r.test_mse.unwrap();
+        let emse = fx["test_mse"].as_f64().unwrap();
+        assert!((mse - emse).abs() <= 1e-9 * emse);
+    }
+}
+
+fn small_model() -> (MetaSelector, MetaTable) {
+    let (_, table) = regression_fixture();
+    let params = MetaSelector::params()
+        .learning_rates(vec![0.1])
+        .num_leaves(vec![7])
+        .max_rounds(50)
+        .early_stopping_rounds(10)
+        .check()
+        .unwrap();
+    (params.fit(&table).unwrap(), table)
+}
+
+#[test]
+fn save_load_round_trip_predicts_identically_and_keeps_the_report() {
+    use agent_core::Persist;
+    let (m, table) = small_model();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = m.save(dir.path()).unwrap();
+    assert_eq!(manifest.feature_names, m.feature_names());
+    assert!(manifest.metrics.contains_key("val_mse"));
+    assert!(manifest.metrics.contains_key("test_r2"));
+    let back = MetaSelector::load(dir.path()).unwrap();
+    assert_eq!(back.report(), m.report());
+    let a = m.predict_table(&table).unwrap();
+    let b = back.predict_table(&table).unwrap();
+    assert_eq!(a, b);
+    let blob = MetaSelector::from_bytes(&m.to_bytes().unwrap()).unwrap();
+    assert_eq!(blob.predict_table(&table).unwrap(), a);
+    // Single-row path agrees with the batch path.
+    let row: Vec<f64> = table.features().row(3).to_vec();
+    assert!((m.predict_row(&row).unwrap() - a[3]).abs() < 1e-12);
+}
+
+#[test]
+fn loading_rejects_a_manifest_whose_features_disagree_with_the_model() {
+    use agent_core::Persist;
+    let (m, _) = small_model();
+    let dir = tempfile::tempdir().unwrap();
+    m.save(dir.path()).unwrap();
+    let mp = dir.path().join("manifest.json");
+    let txt = std::fs::read_to_string(&mp)
+        .unwrap()
+        .replace("\"f2\"", "\"volume\"");
+    std::fs::write(&mp, txt).unwrap();
+    let err = MetaSelector::load(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("feature mismatch"), "{err}");
+}
+
+#[test]
+fn predicting_with_other_features_is_an_error_not_a_panic() {
+    let (m, _) = small_model();
+    assert!(m.predict_row(&[0.1, 0.2]).is_err());
+    let wrong = Array2::<f64>::zeros((3, 5));
+    let err = m.predict_matrix(wrong.view()).unwrap_err();
+    assert!(err.to_string().contains("feature columns"), "{err}");
+}
+
+#[test]
+fn select_picks_the_candidate_with_the_highest_prediction() {
+    let (m, table) = small_model();
+    let cands = table.features().slice(ndarray::s![0..6, ..]).to_owned();
+    let s = m.select(cands.view()).unwrap();
+    let best = s
+        .predicted
+        .iter()
+        .cloned()
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(s.predicted[s.index], best);
+    assert!(m.select(Array2::<f64>::zeros((0, 4)).view()).is_err());
+}
+
+#[test]
+fn malformed_csv_names_file_and_line() {
+    let bad = b"window,strategy_id,f0,target,is_train\n10,0,0.5,0.1,1\n11,0,abc,0.2,1\n";
+    let err = MetaTable::parse_csv(bad, Path::new("meta.csv"), None).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("meta.csv:3") && msg.contains("abc"), "{msg}");
+    let missing = b"window,strategy_id,f0,is_train\n10,0,0.5,1\n";
+    let err = MetaTable::parse_csv(missing, Path::new("m.csv"), None).unwrap_err();
+    assert!(err.to_string().contains("missing column `target`"), "{err}");
+}
+
+#[test]
+fn training_rows_whose_target_overlaps_the_test_period_are_purged() {
+    // Two strategies; the last training row's target ends after the first
+    // test decision and must not be trained on.
+    let x = Array2::from_shape_fn((40, 1), |(i, _)| i as f64);
+    let rows: Vec<RowMeta> = (0..40)
+        .map(|i| RowMeta {
+            strategy: i % 2,
+            group: (i / 2) as i64,
+            decision_time: (i / 2) as i64 * 10,
+            target_end: (i / 2) as i64 * 10 + if i / 2 == 15 { 25 } else { 10 },
+            is_train: i < 32,
+        })
+        .collect();
+    let t = MetaTable::new(
+        vec!["x".into()],
+        x,
+        vec![0.0; 40],
+        rows,
+        vec!["a".into(), "b".into()],
+    )
+    .unwrap();
+    let sp = meta_selector::split(&t, 0.8).unwrap();
+    assert_eq!(sp.sizes.purged_rows, 2);
+    assert!(
+        sp.valid
+            .iter()
+            .all(|&r| t.target_end()[r] <= t.decision_time()[32])
+    );
+    assert_eq!(sp.test.len(), 8);
+}

@@ -1,0 +1,371 @@
+//! Hyperparameters: LightGBM multiclass tree parameters (SPEC T3 defaults),
+//! the num_leaves x n_estimators grid with early stopping, threading and how
+//! high-volatility pairs are favoured. Built unchecked ([`RegimeParams`]),
+//! validated once into [`RegimeValidParams`]; errors name field and value.
+
+use crate::error::RegimeError;
+use crate::lgbm::{Device, LgbParams};
+use agent_core::{CoreError, ParamGuard};
+use serde::{Deserialize, Serialize};
+
+/// How the grid points share the threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridParallelism {
+    /// Points one after the other, LightGBM using all `num_threads`.
+    Sequential,
+    /// Up to `num_threads` points at once, LightGBM single-threaded in each.
+    PointsInParallel,
+    /// Points in parallel when there are at least as many points as
+    /// threads, or the data is small; sequential otherwise (see `train`).
+    Auto,
+}
+
+/// How training favours high-volatility pairs when it sees several symbols.
+/// Pair volatility is the median realised volatility of the pair's
+/// training rows (no test data is looked at).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PairWeighting {
+    /// Every row weighs 1.
+    None,
+    /// Each row weighs its pair's median volatility divided by the median
+    /// over all training rows, so calm pairs count less.
+    RelativeVolatility,
+    /// Pairs whose median volatility is below the threshold are left out
+    /// (training and evaluation), like the original's high-volatility filter.
+    MinVolatility { min_median_vol: f64 },
+}
+
+/// Checked hyperparameters of the regime classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegimeValidParams {
+    /// Grid, outer loop.
+    pub num_leaves: Vec<usize>,
+    /// Grid, inner loop: the most boosting rounds of a point.
+    pub n_estimators: Vec<usize>,
+    pub learning_rate: f64,
+    /// Stop when the validation multi-logloss has not improved for this many rounds.
+    pub early_stopping_rounds: usize,
+    /// Share of the training rows (oldest first) used for fitting; the rest
+    /// is the early-stopping validation period.
+    pub fit_fraction: f64,
+    pub min_data_in_leaf: usize,
+    pub min_sum_hessian_in_leaf: f64,
+    /// -1 = unlimited.
+    pub max_depth: i32,
+    pub feature_fraction: f64,
+    pub lambda_l1: f64,
+    pub lambda_l2: f64,
+    pub max_bin: usize,
+    pub min_data_in_bin: usize,
+    pub pair_weighting: PairWeighting,
+    /// Total compute threads (never exceeded, also not by the grid).
+    pub num_threads: usize,
+    pub grid_parallelism: GridParallelism,
+    /// Train each num_leaves once up to the largest n_estimators and read
+    /// the smaller caps off the validation history (identical results,
+    /// since early stopping only looks at that history).
+    pub share_rounds_across_n_estimators: bool,
+    pub seed: u64,
+    /// Where the trees are grown; see [`Device`].
+    #[serde(default)]
+    pub device: Device,
+}
+
+impl Default for RegimeValidParams {
+    /// SPEC T3's values.
+    fn default() -> Self {
+        Self {
+            num_leaves: vec![15, 31],
+            n_estimators: vec![100, 200],
+            learning_rate: 0.1,
+            early_stopping_rounds: 20,
+            fit_fraction: 0.8,
+            min_data_in_leaf: 20,
+            min_sum_hessian_in_leaf: 1e-3,
+            max_depth: -1,
+            feature_fraction: 1.0,
+            lambda_l1: 0.0,
+            lambda_l2: 0.0,
+            max_bin: 255,
+            min_data_in_bin: 3,
+            pair_weighting: PairWeighting::None,
+            num_threads: 2,
+            grid_parallelism: GridParallelism::Auto,
+            share_rounds_across_n_estimators: true,
+            seed: 0,
+            device: Device::Cpu,
+        }
+    }
+}
+
+impl RegimeValidParams {
+    pub(crate) fn dataset_params(&self, threads: usize) -> LgbParams {
+        LgbParams::new()
+            .set("max_bin", self.max_bin)
+            .set("min_data_in_bin", self.min_data_in_bin)
+            .set("min_data_in_leaf", self.min_data_in_leaf)
+            .set("data_random_seed", self.seed)
+            .set("num_threads", threads)
+            .set("device_type", self.device.as_str())
+    }
+
+    pub(crate) fn booster_params(&self, num_leaves: usize, threads: usize) -> LgbParams {
+        self.dataset_params(threads)
+            .set("objective", "multiclass")
+            .set("num_class", 3)
+            .set("metric", "multi_logloss")
+            .set("boosting", "gbdt")
+            .set("learning_rate", self.learning_rate)
+            .set("num_leaves", num_leaves)
+            .set("min_sum_hessian_in_leaf", self.min_sum_hessian_in_leaf)
+            .set("max_depth", self.max_depth)
+            .set("feature_fraction", self.feature_fraction)
+            .set("bagging_fraction", 1.0)
+            .set("bagging_freq", 0)
+            .set("lambda_l1", self.lambda_l1)
+            .set("lambda_l2", self.lambda_l2)
+            .set("deterministic", true)
+            .set("seed", self.seed)
+    }
+}
+
+/// Unchecked hyperparameters (a builder); see [`RegimeValidParams`] for the
+/// meaning and SPEC T3 defaults of each field.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegimeParams(pub(crate) RegimeValidParams);
+
+impl RegimeParams {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn num_leaves(mut self, v: Vec<usize>) -> Self {
+        self.0.num_leaves = v;
+        self
+    }
+
+    pub fn n_estimators(mut self, v: Vec<usize>) -> Self {
+        self.0.n_estimators = v;
+        self
+    }
+
+    pub fn learning_rate(mut self, lr: f64) -> Self {
+        self.0.learning_rate = lr;
+        self
+    }
+
+    pub fn early_stopping_rounds(mut self, n: usize) -> Self {
+        self.0.early_stopping_rounds = n;
+        self
+    }
+
+    pub fn fit_fraction(mut self, f: f64) -> Self {
+        self.0.fit_fraction = f;
+        self
+    }
+
+    pub fn min_data_in_leaf(mut self, n: usize) -> Self {
+        self.0.min_data_in_leaf = n;
+        self
+    }
+
+    pub fn min_sum_hessian_in_leaf(mut self, v: f64) -> Self {
+        self.0.min_sum_hessian_in_leaf = v;
+        self
+    }
+
+    pub fn max_depth(mut self, d: i32) -> Self {
+        self.0.max_depth = d;
+        self
+    }
+
+    pub fn feature_fraction(mut self, f: f64) -> Self {
+        self.0.feature_fraction = f;
+        self
+    }
+
+    pub fn lambda_l1(mut self, v: f64) -> Self {
+        self.0.lambda_l1 = v;
+        self
+    }
+
+    pub fn lambda_l2(mut self, v: f64) -> Self {
+        self.0.lambda_l2 = v;
+        self
+    }
+
+    pub fn max_bin(mut self, n: usize) -> Self {
+        self.0.max_bin = n;
+        self
+    }
+
+    pub fn min_data_in_bin(mut self, n: usize) -> Self {
+        self.0.min_data_in_bin = n;
+        self
+    }
+
+    pub fn pair_weighting(mut self, w: PairWeighting) -> Self {
+        self.0.pair_weighting = w;
+        self
+    }
+
+    pub fn num_threads(mut self, n: usize) -> Self {
+        self.0.num_threads = n;
+        self
+    }
+
+    pub fn grid_parallelism(mut self, p: GridParallelism) -> Self {
+        self.0.grid_parallelism = p;
+        self
+    }
+
+    pub fn share_rounds_across_n_estimators(mut self, on: bool) -> Self {
+        self.0.share_rounds_across_n_estimators = on;
+        self
+    }
+
+    pub fn seed(mut self, s: u64) -> Self {
+        self.0.seed = s;
+        self
+    }
+
+    /// Grow trees on the GPU (OpenCL) or CUDA: needs the crate's `gpu` or
+    /// `cuda` feature.
+    pub fn device(mut self, d: Device) -> Self {
+        self.0.device = d;
+        self
+    }
+}
+
+fn bad(name: &'static str, value: impl ToString, why: &'static str) -> RegimeError {
+    CoreError::invalid_param(name, value, why).into()
+}
+
+impl ParamGuard for RegimeParams {
+    type Checked = RegimeValidParams;
+    type Error = RegimeError;
+
+    fn check_ref(&self) -> Result<&RegimeValidParams, RegimeError> {
+        let p = &self.0;
+        if !p.device.is_compiled() {
+            return Err(bad(
+                "device",
+                p.device.as_str(),
+                "this build of LightGBM lacks that tree learner; rebuild with the crate's `gpu` or `cuda` feature",
+            ));
+        }
+        if p.num_leaves.is_empty() {
+            return Err(bad("num_leaves", "[]", "the grid needs at least one value"));
+        }
+        if let Some(nl) = p
+            .num_leaves
+            .iter()
+            .find(|&&nl| !(2..=131_072).contains(&nl))
+        {
+            return Err(bad("num_leaves", nl, "must be in 2..=131072"));
+        }
+        if p.n_estimators.is_empty() {
+            return Err(bad(
+                "n_estimators",
+                "[]",
+                "the grid needs at least one value",
+            ));
+        }
+        if p.n_estimators.contains(&0) {
+            return Err(bad("n_estimators", 0, "must be at least 1"));
+        }
+        if !(p.learning_rate > 0.0 && p.learning_rate.is_finite()) {
+            return Err(bad(
+                "learning_rate",
+                p.learning_rate,
+                "must be positive and finite",
+            ));
+        }
+        if !(p.fit_fraction > 0.0 && p.fit_fraction < 1.0) {
+            return Err(bad("fit_fraction", p.fit_fraction, "must be in (0, 1)"));
+        }
+        if !(p.min_sum_hessian_in_leaf >= 0.0 && p.min_sum_hessian_in_leaf.is_finite()) {
+            return Err(bad(
+                "min_sum_hessian_in_leaf",
+                p.min_sum_hessian_in_leaf,
+                "must be >= 0 and finite",
+            ));
+        }
+        if p.max_depth == 0 || p.max_depth < -1 {
+            return Err(bad(
+                "max_depth",
+                p.max_depth,
+                "must be -1 (unlimited) or >= 1",
+            ));
+        }
+        if !(p.feature_fraction > 0.0 && p.feature_fraction <= 1.0) {
+            return Err(bad(
+                "feature_fraction",
+                p.feature_fraction,
+                "must be in (0, 1]",
+            ));
+        }
+        for (name, v) in [("lambda_l1", p.lambda_l1), ("lambda_l2", p.lambda_l2)] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(bad(name, v, "must be >= 0 and finite"));
+            }
+        }
+        if p.max_bin < 2 {
+            return Err(bad("max_bin", p.max_bin, "must be at least 2"));
+        }
+        if p.min_data_in_bin == 0 {
+            return Err(bad("min_data_in_bin", 0, "must be at least 1"));
+        }
+        if let PairWeighting::MinVolatility { min_median_vol } = p.pair_weighting
+            && !(min_median_vol >= 0.0 && min_median_vol.is_finite())
+        {
+            return Err(bad(
+                "pair_weighting.min_median_vol",
+                min_median_vol,
+                "must be >= 0 and finite",
+            ));
+        }
+        if p.num_threads == 0 {
+            return Err(bad("num_threads", 0, "must be at least 1"));
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<RegimeValidParams, RegimeError> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_values_are_named_in_the_error() {
+        let e = RegimeParams::new().learning_rate(0.0).check().unwrap_err();
+        assert!(e.to_string().contains("learning_rate"), "{e}");
+        let e = RegimeParams::new()
+            .pair_weighting(PairWeighting::MinVolatility {
+                min_median_vol: f64::NAN,
+            })
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("min_median_vol"), "{e}");
+        let e = RegimeParams::new()
+            .n_estimators(vec![])
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("n_estimators"), "{e}");
+    }
+
+    #[test]
+    fn defaults_are_spec_t3() {
+        let p = RegimeParams::new().check().unwrap();
+        assert_eq!(p.num_leaves, vec![15, 31]);
+        assert_eq!(p.n_estimators, vec![100, 200]);
+        assert_eq!((p.learning_rate, p.early_stopping_rounds), (0.1, 20));
+    }
+}

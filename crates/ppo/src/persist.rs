@@ -1,0 +1,271 @@
+//! `rl_selector.zip`: the trained policy as one zip file holding
+//!
+//! - `policy.safetensors`: the weights in PyTorch/stable-baselines3 layout
+//!   and names (see [`crate::policy::burn_net`]);
+//! - `config.json`: format and versions, the policy shape, observation and
+//!   action spaces, observation-normalisation statistics, hyperparameters,
+//!   feature and action names, out-of-sample metrics, a training summary
+//!   and the sha256 of the weights;
+//! - `training_log.csv`: the per-update log (for people; not read back).
+//!
+//! Loading checks the format, the version and the weights' checksum, and
+//! says clearly when a zip is not one of ours (a stable-baselines3 zip is
+//! recognised by name). [`PpoModel`] also implements
+//! [`agent_core::Persist`]: an artifact directory with `manifest.json`
+//! (hyperparameters, data fingerprint, out-of-sample metrics, sha256)
+//! around `rl_selector.zip`.
+
+use crate::env::Space;
+use crate::error::{PpoError, Result};
+use crate::hyperparams::PpoValidParams;
+use crate::log::TrainingLog;
+use crate::model::{PpoModel, TrainingSummary};
+use crate::normalize::ObsNormalizer;
+use crate::policy::PolicySpec;
+use crate::policy::burn_net::ActorCritic;
+use agent_core::persist::sha256_hex;
+use agent_core::{ArtifactFiles, CoreError, Manifest, ModelInfo, Persist, write_atomic};
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
+
+/// `format` value of `config.json`.
+pub const ZIP_FORMAT: &str = "cointrainer-ppo/rl_selector";
+/// Layout version of the zip; bump on incompatible changes.
+pub const ZIP_FORMAT_VERSION: u32 = 1;
+/// Default file name, as in the original suite.
+pub const ZIP_FILE_NAME: &str = "rl_selector.zip";
+/// The burn release the weights were written with.
+pub const BURN_VERSION: &str = "0.22";
+
+const CONFIG: &str = "config.json";
+const WEIGHTS: &str = "policy.safetensors";
+const LOG: &str = "training_log.csv";
+/// Entries larger than this are refused (a corrupt or hostile zip must not
+/// exhaust memory).
+const MAX_ENTRY: u64 = 512 << 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Versions {
+    cointrainer_ppo: String,
+    burn: String,
+    safetensors_layout: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ZipConfig {
+    format: String,
+    format_version: u32,
+    versions: Versions,
+    created_at: String,
+    policy: PolicySpec,
+    observation_space: Space,
+    action_space: Space,
+    obs_normalization: Option<ObsNormalizer>,
+    hyperparameters: PpoValidParams,
+    feature_names: Vec<String>,
+    action_names: Vec<String>,
+    metrics: BTreeMap<String, serde_json::Value>,
+    data_fingerprint: Option<String>,
+    training: TrainingSummary,
+    weights_sha256: String,
+}
+
+fn read_entry(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    origin: &str,
+) -> Result<Vec<u8>> {
+    let mut f = archive
+        .by_name(name)
+        .map_err(|e| PpoError::zip(origin, format!("cannot open entry `{name}`: {e}")))?;
+    if f.size() > MAX_ENTRY {
+        return Err(PpoError::zip(
+            origin,
+            format!(
+                "entry `{name}` claims {} bytes, more than the {MAX_ENTRY} allowed",
+                f.size()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(f.size() as usize);
+    f.read_to_end(&mut out)
+        .map_err(|e| PpoError::zip(origin, format!("entry `{name}` is corrupted: {e}")))?;
+    Ok(out)
+}
+
+impl PpoModel {
+    /// The model as `rl_selector.zip` bytes.
+    pub fn to_zip_bytes(&self) -> Result<Vec<u8>> {
+        let weights = ActorCritic::from_flat(&self.spec, &self.params, &Device::flex())?
+            .to_safetensors(&self.spec)?;
+        let config = ZipConfig {
+            format: ZIP_FORMAT.into(),
+            format_version: ZIP_FORMAT_VERSION,
+            versions: Versions {
+                cointrainer_ppo: env!("CARGO_PKG_VERSION").into(),
+                burn: BURN_VERSION.into(),
+                safetensors_layout:
+                    "stable-baselines3 ActorCriticPolicy state_dict (torch Linear [out, in])".into(),
+            },
+            created_at: agent_core::persist::now_rfc3339(),
+            policy: self.spec.clone(),
+            observation_space: self.observation_space.clone(),
+            action_space: self.action_space.clone(),
+            obs_normalization: self.obs_norm.clone(),
+            hyperparameters: self.hyperparams.clone(),
+            feature_names: self.feature_names.clone(),
+            action_names: self.action_names.clone(),
+            metrics: self.metrics.clone(),
+            data_fingerprint: self.data_fingerprint.clone(),
+            training: self.summary.clone(),
+            weights_sha256: sha256_hex(&weights),
+        };
+        let json = serde_json::to_vec_pretty(&config).map_err(|source| CoreError::Json {
+            what: "rl_selector config.json".into(),
+            source,
+        })?;
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let zerr =
+            |e: zip::result::ZipError| PpoError::zip("rl_selector.zip", format!("writing: {e}"));
+        let ioerr = |e: std::io::Error| PpoError::zip("rl_selector.zip", format!("writing: {e}"));
+        for (name, bytes) in [
+            (CONFIG, json.as_slice()),
+            (WEIGHTS, weights.as_slice()),
+            (LOG, self.log.updates_csv().as_bytes()),
+        ] {
+            w.start_file(name, opts).map_err(zerr)?;
+            w.write_all(bytes).map_err(ioerr)?;
+        }
+        Ok(w.finish().map_err(zerr)?.into_inner())
+    }
+
+    /// Read `rl_selector.zip` bytes; `origin` names them in errors.
+    pub fn from_zip_bytes(bytes: &[u8], origin: &str) -> Result<Self> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| PpoError::zip(origin, format!("not a zip archive ({e})")))?;
+        let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+        if !names.iter().any(|n| n == CONFIG) {
+            let sb3 = names.iter().any(|n| n == "policy.pth") && names.iter().any(|n| n == "data");
+            return Err(PpoError::zip(
+                origin,
+                if sb3 {
+                    "this is a stable-baselines3 model zip (data, policy.pth); cointrainer-ppo reads only rl_selector.zip files it wrote itself".to_string()
+                } else {
+                    format!("not an rl_selector.zip: no `{CONFIG}` (entries: {names:?})")
+                },
+            ));
+        }
+        let raw = read_entry(&mut archive, CONFIG, origin)?;
+        let header: serde_json::Value = serde_json::from_slice(&raw)
+            .map_err(|e| PpoError::zip(origin, format!("`{CONFIG}` is not valid JSON: {e}")))?;
+        let format = header.get("format").and_then(|f| f.as_str()).unwrap_or("");
+        if format != ZIP_FORMAT {
+            return Err(PpoError::zip(
+                origin,
+                format!(
+                    "`{CONFIG}` has format `{format}`, expected `{ZIP_FORMAT}`: not a cointrainer-ppo model"
+                ),
+            ));
+        }
+        let version = header
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        if version != ZIP_FORMAT_VERSION as u64 {
+            return Err(PpoError::zip(
+                origin,
+                format!("format version {version}, this build reads version {ZIP_FORMAT_VERSION}"),
+            ));
+        }
+        let config: ZipConfig = serde_json::from_value(header).map_err(|e| {
+            PpoError::zip(
+                origin,
+                format!("`{CONFIG}` is incomplete or malformed: {e}"),
+            )
+        })?;
+        let weights = read_entry(&mut archive, WEIGHTS, origin)?;
+        let actual = sha256_hex(&weights);
+        if actual != config.weights_sha256 {
+            return Err(PpoError::zip(
+                origin,
+                format!(
+                    "`{WEIGHTS}` is corrupted: sha256 {actual}, config.json records {}",
+                    config.weights_sha256
+                ),
+            ));
+        }
+        let params = ActorCritic::from_safetensors(&weights, &config.policy, &Device::flex())
+            .map_err(|e| PpoError::zip(origin, format!("`{WEIGHTS}`: {e}")))?
+            .to_flat(&config.policy)?;
+        let model = PpoModel::from_parts(
+            config.policy,
+            params,
+            config.obs_normalization,
+            config.observation_space,
+            config.action_space,
+            config.hyperparameters,
+            config.training,
+            TrainingLog::default(),
+        )
+        .map_err(|e| PpoError::zip(origin, format!("inconsistent model: {e}")))?;
+        let mut model = model
+            .with_feature_names(config.feature_names)
+            .and_then(|m| m.with_action_names(config.action_names))
+            .map_err(|e| PpoError::zip(origin, format!("inconsistent model: {e}")))?;
+        model.metrics = config.metrics;
+        model.data_fingerprint = config.data_fingerprint;
+        Ok(model)
+    }
+
+    /// Write `rl_selector.zip` to `path` atomically.
+    pub fn save_zip(&self, path: &Path) -> Result<()> {
+        write_atomic(path, &self.to_zip_bytes()?)?;
+        Ok(())
+    }
+
+    /// Read a zip written by [`save_zip`](Self::save_zip).
+    pub fn load_zip(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
+        Self::from_zip_bytes(&bytes, &path.display().to_string())
+    }
+}
+
+impl Persist for PpoModel {
+    const AGENT: &'static str = "ppo";
+    const FORMAT_VERSION: u32 = 1;
+    const CRATE_VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    type Error = PpoError;
+
+    fn model_info(&self) -> ModelInfo {
+        ModelInfo {
+            hyperparameters: serde_json::to_value(&self.hyperparams)
+                .unwrap_or(serde_json::Value::Null),
+            data_fingerprint: self.data_fingerprint.clone(),
+            feature_names: self.feature_names.clone(),
+            label_order: self.action_names.clone(),
+            metrics: self.metrics.clone(),
+            extra: serde_json::json!({
+                "policy": self.spec,
+                "training": self.summary,
+                "burn": BURN_VERSION,
+                "zip_format_version": ZIP_FORMAT_VERSION,
+            }),
+        }
+    }
+
+    fn to_files(&self) -> Result<ArtifactFiles> {
+        let mut f = ArtifactFiles::new();
+        f.insert(ZIP_FILE_NAME, self.to_zip_bytes()?)?;
+        Ok(f)
+    }
+
+    fn from_files(_manifest: &Manifest, files: &ArtifactFiles) -> Result<Self> {
+        let origin = files.origin().join(ZIP_FILE_NAME);
+        Self::from_zip_bytes(files.get(ZIP_FILE_NAME)?, &origin.display().to_string())
+    }
+}

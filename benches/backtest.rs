@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 fn candles() -> market::Candles {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/BTCUSDT-1h.csv");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/BTCUSDT-1h.csv");
     match market::read_candles(&p) {
         Ok(c) => c,
         Err(_) => {

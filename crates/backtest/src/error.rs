@@ -35,6 +35,10 @@ pub enum BacktestError {
     /// An error from `agent-core` (atomic writes, ...).
     #[error(transparent)]
     Core(#[from] agent_core::CoreError),
+    /// A trained agent plugged into a strategy refused its inputs (e.g. a
+    /// model trained on other feature columns).
+    #[error("agent `{agent}`: {why}")]
+    Agent { agent: &'static str, why: String },
     /// An error from `market` (candle validation, resampling, ...).
     #[error(transparent)]
     Market(#[from] market::MarketError),

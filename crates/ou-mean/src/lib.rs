@@ -21,7 +21,7 @@ pub use hyperparams::{MeanReversionParams, MeanReversionValidParams};
 pub use mackinnon::{mackinnon_crit, mackinnon_p, norm_cdf};
 pub use model::{
     FitSummary, Gate, MeanReversionModel, Score, Suggestion, Thresholds, WindowFit, analyze_window,
-    analyze_windows, decide, log_prices,
+    analyze_windows, decide, log_prices, score_log_price,
 };
 pub use ou::{OuFit, OuMethod, OuOptions, OuStdErrors, fit_ou};
 pub use rolling::{

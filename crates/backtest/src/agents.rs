@@ -1,0 +1,136 @@
+//! Trained agents as strategy hooks, each behind the agent's feature:
+//! [`OuScorer`] (`ou-mean`) implements [`MeanReversionScorer`] for the
+//! mean-reversion bot and [`LstmPredictor`] (`lstm`) implements
+//! [`SequencePredictor`] for the LSTM bot. The dependency points from the
+//! backtester to the agents, never back.
+//!
+//! [`MeanReversionScorer`]: crate::MeanReversionScorer
+//! [`SequencePredictor`]: crate::SequencePredictor
+
+#[cfg(feature = "ou-mean")]
+pub use ou::OuScorer;
+
+#[cfg(feature = "lstm")]
+pub use lstm_hook::LstmPredictor;
+
+#[cfg(feature = "ou-mean")]
+mod ou {
+    use crate::error::{BacktestError, Result};
+    use crate::strategies::{MeanReversionScorer, OuMeanReversion};
+    use crate::strategy::Side;
+    use ou_mean::{
+        FitSummary, MeanReversionValidParams, Suggestion, Thresholds, analyze_window,
+        score_log_price,
+    };
+    use std::cell::RefCell;
+
+    /// The `ou-mean` agent scoring each bar: OU fit, ADF test and Hurst
+    /// exponent on the trailing `window` log closes, refitted every
+    /// `refit_every` bars (the last fit scores the bars in between), gated by
+    /// the agent's stationarity and half-life thresholds.
+    #[derive(Debug, Clone)]
+    pub struct OuScorer {
+        params: MeanReversionValidParams,
+        /// The last fit and the bars scored since it (per strategy clone,
+        /// which sees one series).
+        cache: RefCell<Option<(FitSummary, usize)>>,
+    }
+
+    impl OuScorer {
+        pub fn new(params: MeanReversionValidParams) -> Result<Self> {
+            params.validate().map_err(|e| BacktestError::Agent {
+                agent: "ou-mean",
+                why: e.to_string(),
+            })?;
+            Ok(Self {
+                params,
+                cache: RefCell::new(None),
+            })
+        }
+
+        /// The mean-reversion bot with the agent's own `entry_z` / `exit_z`.
+        pub fn into_strategy(self) -> Result<OuMeanReversion<Self>> {
+            let (entry, exit) = (self.params.entry_z, self.params.exit_z);
+            OuMeanReversion::new(self, entry, exit)
+        }
+
+        pub fn params(&self) -> &MeanReversionValidParams {
+            &self.params
+        }
+    }
+
+    impl MeanReversionScorer for OuScorer {
+        fn lookback(&self) -> usize {
+            self.params.window
+        }
+
+        /// `|z|` and the side that profits from reversion, or `None` when the
+        /// gate fails or the window cannot be fitted (e.g. a flat price).
+        fn score(&self, log_prices: &[f64]) -> Option<(f64, Side)> {
+            let last = *log_prices.last()?;
+            let mut cache = self.cache.borrow_mut();
+            let refit = match &*cache {
+                Some((_, since)) => *since + 1 >= self.params.refit_every,
+                None => true,
+            };
+            if refit {
+                *cache = analyze_window(
+                    log_prices,
+                    &self.params.ou,
+                    &self.params.adf,
+                    &self.params.hurst,
+                )
+                .ok()
+                .map(|wf| (FitSummary::from_fit(&wf, last), 0));
+            } else if let Some((_, since)) = cache.as_mut() {
+                *since += 1;
+            }
+            let (fit, _) = cache.as_ref()?;
+            let s = score_log_price(fit, last, Suggestion::Flat, &Thresholds::from(&self.params));
+            if !s.gate.passed() || !s.z.is_finite() {
+                return None;
+            }
+            let side = if s.z < 0.0 { Side::Long } else { Side::Short };
+            Some((s.z.abs(), side))
+        }
+    }
+}
+
+#[cfg(feature = "lstm")]
+mod lstm_hook {
+    use crate::error::{BacktestError, Result};
+    use crate::strategies::{LSTM_FEATURES, LstmStrategy, SequencePredictor};
+    use lstm::{LstmModel, WindowPredictor};
+
+    /// A trained `lstm` model answering the LSTM bot's per-bar windows of
+    /// [`LSTM_FEATURES`]; a model trained on other columns is rejected.
+    #[derive(Debug, Clone)]
+    pub struct LstmPredictor(WindowPredictor);
+
+    impl LstmPredictor {
+        pub fn new(model: LstmModel) -> Result<Self> {
+            WindowPredictor::new(model, &LSTM_FEATURES)
+                .map(Self)
+                .map_err(|e| BacktestError::Agent {
+                    agent: "lstm",
+                    why: e.to_string(),
+                })
+        }
+
+        /// The LSTM bot trading this model's forecasts beyond `threshold`.
+        pub fn into_strategy(self, threshold: f64) -> Result<LstmStrategy<Self>> {
+            LstmStrategy::new(self, threshold)
+        }
+    }
+
+    impl SequencePredictor for LstmPredictor {
+        fn seq_len(&self) -> usize {
+            self.0.seq_len()
+        }
+
+        /// NaN (flat) when the window holds non-finite features.
+        fn predict_next(&mut self, features: &[f64]) -> f64 {
+            self.0.predict(features).unwrap_or(f64::NAN)
+        }
+    }
+}

@@ -179,10 +179,14 @@ impl CachedStore {
                     self.inner.remote_down.store(false, Ordering::Relaxed);
                     done.push(key.clone());
                 }
-                Err(_) => {
+                // Down: the rest would fail the same way; try again later.
+                Err(e) if e.is_transient() => {
                     self.inner.remote_down.store(true, Ordering::Relaxed);
                     break;
                 }
+                // Refused (e.g. permissions, quota): keep the key pending and
+                // go on, so one refused upload does not hold up the others.
+                Err(_) => continue,
             }
         }
         let mut pending = self.pending_lock();

@@ -30,6 +30,18 @@ pub enum StoreError {
     },
     #[error("nothing to roll back to for agent `{agent}`, symbol `{symbol}`")]
     NoHistory { agent: String, symbol: String },
+    /// The remote answered but refused the request (a 4xx: bad credentials,
+    /// missing bucket, ...). Retrying will not help.
+    #[error("{store}: request for `{key}` rejected (HTTP {status}): {why}")]
+    Rejected {
+        store: String,
+        key: String,
+        status: u16,
+        why: String,
+    },
+    /// A store could not be configured (missing environment variable, bad URL).
+    #[error("store configuration: {0}")]
+    Config(String),
     #[error(transparent)]
     Core(#[from] agent_core::CoreError),
 }

@@ -4,11 +4,23 @@ pub mod cached;
 pub mod error;
 pub mod local;
 pub mod registry;
+#[cfg(any(feature = "s3", feature = "supabase"))]
+mod remote;
+#[cfg(feature = "s3")]
+pub mod s3;
+#[cfg(feature = "supabase")]
+pub mod supabase;
 
 pub use cached::{CachedStore, RecoveryLoop, RetryPolicy, StoreStatus};
 pub use error::StoreError;
 pub use local::LocalStore;
 pub use registry::{LatestPointer, ModelRegistry, PromotePolicy, Published};
+#[cfg(any(feature = "s3", feature = "supabase"))]
+pub use remote::Secret;
+#[cfg(feature = "s3")]
+pub use s3::{S3Config, S3Store};
+#[cfg(feature = "supabase")]
+pub use supabase::{SupabaseConfig, SupabaseStore};
 
 /// Where artifacts live: a flat key space of `/`-separated names.
 ///

@@ -101,6 +101,19 @@ struct SwitchableRemote {
 
 impl SwitchableRemote {
     fn check(&self) -> Result<(), StoreError> {
+        self.check_key("")
+    }
+
+    /// Keys under `forbidden/` are refused for good (as a permissions error).
+    fn check_key(&self, key: &str) -> Result<(), StoreError> {
+        if key.starts_with("forbidden/") {
+            return Err(StoreError::Rejected {
+                store: "remote".into(),
+                key: key.into(),
+                status: 403,
+                why: "AccessDenied".into(),
+            });
+        }
         if self.up.load(Ordering::SeqCst) {
             Ok(())
         } else {
@@ -117,7 +130,7 @@ impl ArtifactStore for SwitchableRemote {
         "remote".into()
     }
     fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        self.check()?;
+        self.check_key(key)?;
         self.inner.put(key, bytes)
     }
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -198,4 +211,38 @@ fn outage_serves_from_cache_queues_uploads_and_recovers_without_loss() {
         remote_reg.latest("regime", "BTCUSDT").unwrap().unwrap().key,
         during[3].key
     );
+}
+
+#[test]
+fn a_refused_upload_does_not_hold_up_the_rest_of_the_queue() {
+    let remote_dir = tempfile::tempdir().unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let remote = Arc::new(SwitchableRemote {
+        inner: LocalStore::new(remote_dir.path()),
+        up: AtomicBool::new(false),
+    });
+    let fast = RetryPolicy {
+        attempts: 1,
+        base: Duration::from_millis(1),
+        max: Duration::from_millis(2),
+    };
+    let cached = CachedStore::new(remote.clone(), LocalStore::new(cache_dir.path()), fast);
+    // Queued during an outage, the refused key first.
+    for key in ["forbidden/a.bin", "models/b.bin", "models/c.bin"] {
+        cached.put(key, key.as_bytes()).unwrap();
+    }
+    assert_eq!(cached.status().pending_uploads, 3);
+    remote.up.store(true, Ordering::SeqCst);
+    // The refused key stays pending; the others reach the remote.
+    assert_eq!(cached.flush_pending(), 1);
+    let on_remote = LocalStore::new(remote_dir.path());
+    assert_eq!(
+        on_remote.get("models/b.bin").unwrap().unwrap(),
+        b"models/b.bin"
+    );
+    assert_eq!(
+        on_remote.get("models/c.bin").unwrap().unwrap(),
+        b"models/c.bin"
+    );
+    assert_eq!(on_remote.get("forbidden/a.bin").unwrap(), None);
 }

@@ -268,9 +268,12 @@ impl<'a> ProxNewton<'a> {
     /// Start from a previous solution instead (e.g. the neighbouring grid
     /// point). Ignored when the null model is already optimal.
     pub fn warm_start(mut self, coef: &[f64], intercept: f64) -> Result<Self> {
-        if coef.len() != self.design.d || coef.iter().any(|c| !c.is_finite()) {
+        if coef.len() != self.design.d
+            || coef.iter().any(|c| !c.is_finite())
+            || !intercept.is_finite()
+        {
             return Err(SignalError::InvalidData(format!(
-                "warm start needs {} finite coefficients, got {}",
+                "warm start needs {} finite coefficients and a finite intercept, got {} and {intercept}",
                 self.design.d,
                 coef.len()
             )));

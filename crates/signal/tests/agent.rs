@@ -1,6 +1,7 @@
-//! Persistence and export: manifest-checked artifacts round-trip exactly,
-//! a model refuses data with other features, tampering is caught, and the
-//! JSON export reproduces `predict_proba` from Python without Rust.
+//! The agent end to end on small synthetic data: the search is
+//! deterministic, manifest-checked artifacts round-trip exactly, a model
+//! refuses data with other features, tampering is caught, and the JSON
+//! export reproduces `predict_proba` from Python without Rust.
 
 use agent_core::{CoreError, Dataset, Fit, ParamGuard, Persist, SplitMix64};
 use ndarray::{Array1, Array2};
@@ -36,6 +37,37 @@ fn trained() -> (SignalModel, Dataset) {
         .unwrap();
     m.evaluate(&test).unwrap();
     (m, test)
+}
+
+#[test]
+fn search_results_do_not_depend_on_the_thread_count() {
+    let (train, _) = data(5, 900).split_fraction(0.8).unwrap();
+    let fit = |threads: usize| {
+        SignalParams::new()
+            .n_splits(4)
+            .n_threads(threads)
+            .check()
+            .unwrap()
+            .fit(&train)
+            .unwrap()
+    };
+    let (a, b) = (fit(1), fit(2));
+    let (ra, rb) = (a.search().unwrap(), b.search().unwrap());
+    assert_eq!(ra.grid, rb.grid);
+    assert_eq!(
+        (ra.best, &ra.folds, &ra.threshold),
+        (rb.best, &rb.folds, &rb.threshold)
+    );
+    assert_eq!(a.coef(), b.coef());
+    assert_eq!(a.decision_threshold(), b.decision_threshold());
+    let report = a.search().unwrap();
+    assert_eq!(report.grid.len(), 12);
+    assert!(
+        report
+            .grid
+            .iter()
+            .all(|g| g.fold_auc.len() == 4 && g.converged)
+    );
 }
 
 #[test]

@@ -310,6 +310,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_gpu_device_this_build_lacks_is_a_parameter_error() {
+        for d in [Device::Gpu, Device::Cuda] {
+            let r = MetaSelectorParams::new().device(d).check();
+            if d.is_compiled() {
+                assert!(r.is_ok());
+            } else {
+                let e = r.unwrap_err().to_string();
+                assert!(e.contains("device") && e.contains(d.as_str()), "{e}");
+            }
+        }
+        assert!(
+            MetaSelectorParams::new()
+                .device(Device::Cpu)
+                .check()
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn invalid_values_are_named_in_the_error() {
         let e = MetaSelectorParams::new()
             .learning_rates(vec![0.1, -1.0])

@@ -344,6 +344,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_gpu_device_this_build_lacks_is_a_parameter_error() {
+        for d in [Device::Gpu, Device::Cuda] {
+            let r = RegimeParams::new().device(d).check();
+            if d.is_compiled() {
+                assert!(r.is_ok());
+            } else {
+                let e = r.unwrap_err().to_string();
+                assert!(e.contains("device") && e.contains(d.as_str()), "{e}");
+            }
+        }
+        assert!(RegimeParams::new().device(Device::Cpu).check().is_ok());
+    }
+
+    #[test]
     fn invalid_values_are_named_in_the_error() {
         let e = RegimeParams::new().learning_rate(0.0).check().unwrap_err();
         assert!(e.to_string().contains("learning_rate"), "{e}");

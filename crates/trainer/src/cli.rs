@@ -7,20 +7,201 @@ use std::path::PathBuf;
 /// crypto trading bot. Every command runs with zero setup on the embedded
 /// synthetic market; point it at your own candle CSVs
 /// (`timestamp,open,high,low,close,volume`, epoch ms) when you are ready.
+///
+/// Settings come from `cointrainer.toml` (or `--config FILE`, or
+/// `$COINTRAINER_CONFIG`); a missing file means defaults. Models go to
+/// `cointrainer-data/models`, training reports to `cointrainer-data/reports`
+/// unless configured otherwise. See docs/cli.md.
 #[derive(Debug, Parser)]
 #[command(name = "cointrainer", version, propagate_version = true)]
 pub struct Cli {
+    /// Config file (TOML). Default: ./cointrainer.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Train an agent (or `all`): load candles, run the backtest bootstrap
+    /// when the agent needs strategy returns, train on the first part of the
+    /// data, score on the held-out rest, save the artifact and a report, then
+    /// publish it and make it current unless it scores worse than the
+    /// current model (override with --force).
+    Train(TrainArgs),
+    /// Score a saved model (the current one of a symbol, or an artifact
+    /// directory) on candle data, without changing anything.
+    Evaluate(EvaluateArgs),
+    /// Inspect and manage published models: list, show, promote, rollback.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Backtest the rule-based strategies on candle CSVs (or the synthetic
+    /// market): summary table, trade log, strategy_pnl.csv, per-window
+    /// returns, equity curves and an equity PNG.
+    Backtest(BacktestArgs),
+    /// Serve the HTTP training API (POST /train_model, GET /jobs/{id},
+    /// /models, /healthz, /metrics). Bearer token from $COINTRAINER_TOKEN
+    /// (or the variable named by server.token_env).
+    Serve(ServeArgs),
+    /// Run the cron schedule of the config file ([[schedule.jobs]]) until
+    /// interrupted; also watches for new tokens when [tokens] names a source.
+    Schedule(ScheduleArgs),
+    /// Interactive console menu (numbered choices, one per line; works with
+    /// piped input).
+    Menu,
+    /// The token registry: list known tokens or watch for new ones.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
     /// Candle data: generate the synthetic market or validate a CSV.
     #[command(subcommand)]
     Market(MarketCommand),
     /// Run the side-by-side benchmark suite (shared/bench/SPEC.md), one JSON line per task.
     Bench(BenchArgs),
+}
+
+/// Where a command's candles come from.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Candle CSV file(s); without any, the configured data or the
+    /// synthetic market.
+    #[arg(long = "data", value_name = "FILE", num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// Synthetic market seed (when no --data).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Synthetic market size in bars (when no --data).
+    #[arg(long)]
+    pub bars: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Agent name (regime, signal, ou-mean, linucb, meta-selector, ppo, lstm) or `all`.
+    pub agent: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Symbol the model is published under (default from config: GLOBAL).
+    #[arg(long)]
+    pub symbol: Option<String>,
+    /// Agent parameters as a JSON object, e.g. '{"alpha": 0.5}'; overrides
+    /// [agents.<name>] of the config key by key. With `all`, an object of
+    /// objects keyed by agent name.
+    #[arg(long, conflicts_with = "params_file")]
+    pub params: Option<String>,
+    /// Read --params from a JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub params_file: Option<PathBuf>,
+    /// Make the new model current even when it scores worse.
+    #[arg(long)]
+    pub force: bool,
+    /// Print one JSON object per agent instead of text (no progress bars).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Agent name.
+    pub agent: String,
+    /// An artifact directory (e.g. a report's model/); default: the
+    /// current model of --symbol.
+    #[arg(long, value_name = "DIR", conflicts_with = "symbol")]
+    pub model: Option<PathBuf>,
+    /// Symbol whose current model to score (default from config: GLOBAL).
+    #[arg(long)]
+    pub symbol: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Every current model: agent, symbol, key, metrics.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Current pointer, history and stored versions of one agent and symbol.
+    Show {
+        agent: String,
+        #[arg(long, default_value = "GLOBAL")]
+        symbol: String,
+    },
+    /// Make a stored version (its registry key, see `show`) current.
+    Promote {
+        key: String,
+        #[arg(long, default_value = "GLOBAL")]
+        symbol: String,
+    },
+    /// Make the previous current model current again.
+    Rollback {
+        agent: String,
+        #[arg(long, default_value = "GLOBAL")]
+        symbol: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Comma-separated strategies: buy_hold, sma_cross, ema_cross,
+    /// zscore_mr, breakout_24, rsi_rev, momentum_24 (default: the five SPEC
+    /// T2 strategies).
+    #[arg(long, value_delimiter = ',')]
+    pub strategies: Vec<String>,
+    /// Output directory.
+    #[arg(long, default_value = "backtest-out")]
+    pub out: PathBuf,
+    /// Fee per side in basis points.
+    #[arg(long, default_value_t = 10.0)]
+    pub fee_bps: f64,
+    /// Slippage per side in basis points.
+    #[arg(long, default_value_t = 0.0)]
+    pub slippage_bps: f64,
+    /// Fraction of equity per position.
+    #[arg(long, default_value_t = 1.0)]
+    pub fraction: f64,
+    /// Stop-loss as a fraction of the entry price (e.g. 0.03).
+    #[arg(long)]
+    pub stop_loss: Option<f64>,
+    /// Take-profit as a fraction of the entry price.
+    #[arg(long)]
+    pub take_profit: Option<f64>,
+    /// Bars per window of the per-window returns.
+    #[arg(long, default_value_t = 24)]
+    pub window_bars: usize,
+    /// Print the summary as JSON (no progress bar).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen address (default from config: 127.0.0.1:5000).
+    #[arg(long)]
+    pub addr: Option<String>,
+    /// Jobs training at once.
+    #[arg(long)]
+    pub max_concurrent: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Print the jobs and their next fire times, then exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Tokens in the registry file.
+    List,
+    /// Watch the configured source and retrain on new tokens until interrupted.
+    Watch,
 }
 
 #[derive(Debug, Subcommand)]

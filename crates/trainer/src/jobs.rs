@@ -17,6 +17,10 @@ pub enum DataSpec {
     },
     /// A candle CSV on the server's disk.
     Csv { path: PathBuf },
+    /// Several candle CSVs (one symbol each, named by the file stem). Agents
+    /// that learn from one price path use the first; `regime` and the
+    /// backtest bootstrap use all of them.
+    CsvFiles { paths: Vec<PathBuf> },
 }
 
 fn default_seed() -> u64 {
@@ -80,6 +84,11 @@ pub trait JobRunner: Send + Sync + 'static {
     fn agents(&self) -> Vec<String>;
     /// Train synchronously, reporting progress in [0, 1].
     fn run(&self, spec: &JobSpec, progress: &(dyn Fn(f64) + Sync)) -> Result<JobOutcome, String>;
+    /// Check a job before it is queued (agent, parameter names, data
+    /// files), so clients learn about mistakes at once (422).
+    fn validate(&self, _spec: &JobSpec) -> Result<(), String> {
+        Ok(())
+    }
     /// Current models as JSON (for `GET /models`).
     fn models(&self) -> serde_json::Value {
         serde_json::json!([])

@@ -2,9 +2,15 @@
 
 use clap::Parser;
 use cointrainer_trainer::bench::{BenchContext, TASKS, run_task};
-use cointrainer_trainer::cli::{BenchArgs, Cli, Command, MarketCommand};
+use cointrainer_trainer::cli::{
+    BenchArgs, Cli, Command, MarketCommand, ScheduleArgs, ServeArgs, TokensCommand,
+};
+use cointrainer_trainer::commands::{self, App};
+use cointrainer_trainer::config::Config;
 use cointrainer_trainer::market_cmd;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -12,6 +18,7 @@ fn main() -> ExitCode {
         Command::Market(MarketCommand::Synth(a)) => market_cmd::synth(a).map(|s| println!("{s}")),
         Command::Market(MarketCommand::Check(a)) => market_cmd::check(a).map(|s| println!("{s}")),
         Command::Bench(a) => bench(a),
+        other => run_app(cli.config.as_deref(), other).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -20,6 +27,137 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_app(
+    config: Option<&std::path::Path>,
+    cmd: &Command,
+) -> Result<(), cointrainer_trainer::error::TrainError> {
+    let app = App::new(Config::load(config)?)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cmd {
+        Command::Train(a) => commands::train(&app, a, &mut out).map(|_| ()),
+        Command::Evaluate(a) => commands::evaluate(&app, a, &mut out),
+        Command::Models(m) => commands::models(&app, m, &mut out),
+        Command::Backtest(a) => commands::backtest(&app, a, &mut out).map(|_| ()),
+        Command::Serve(a) => serve_cmd(&app, a),
+        Command::Schedule(a) => schedule_cmd(&app, a),
+        Command::Menu => {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            cointrainer_trainer::menu::run(&app, &mut input, &mut out)
+        }
+        Command::Tokens(TokensCommand::List) => {
+            let reg =
+                cointrainer_trainer::tokens::TokenRegistry::load(&app.config.tokens.registry_file)?;
+            if reg.tokens.is_empty() {
+                println!(
+                    "no tokens recorded in {}",
+                    app.config.tokens.registry_file.display()
+                );
+            }
+            for (sym, r) in &reg.tokens {
+                println!("{sym:<12} first seen {}  from {}", r.first_seen, r.source);
+            }
+            Ok(())
+        }
+        Command::Tokens(TokensCommand::Watch) => {
+            let stop = Arc::new(AtomicBool::new(false));
+            match commands::start_token_watcher(&app, stop)? {
+                Some(h) => {
+                    eprintln!("tokens: watching; Ctrl-C to stop");
+                    let _ = h.join();
+                    Ok(())
+                }
+                None => Err(cointrainer_trainer::error::TrainError::Config(
+                    "no token source: set [tokens] watch_dir or symbols_file, or [data] candles_dir".into(),
+                )),
+            }
+        }
+        Command::Market(_) | Command::Bench(_) => Ok(()),
+    }
+}
+
+fn serve_cmd(app: &App, a: &ServeArgs) -> Result<(), cointrainer_trainer::error::TrainError> {
+    use cointrainer_trainer::error::TrainError;
+    use cointrainer_trainer::server::{ApiToken, ServerConfig, serve};
+    let s = &app.config.server;
+    let addr_text = a.addr.clone().unwrap_or_else(|| s.addr.clone());
+    let addr = addr_text
+        .parse()
+        .map_err(|e| TrainError::Config(format!("server address `{addr_text}`: {e}")))?;
+    let token = std::env::var(&s.token_env)
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(ApiToken::new);
+    if token.is_none() {
+        eprintln!(
+            "warning: ${} is not set: the API accepts requests without a token (use only on a trusted host)",
+            s.token_env
+        );
+    }
+    let config = ServerConfig {
+        addr,
+        token,
+        max_concurrent: a.max_concurrent.unwrap_or(s.max_concurrent),
+        max_queue: s.max_queue,
+        body_limit: s.body_limit_mb.saturating_mul(1024 * 1024),
+        grace: std::time::Duration::from_secs(s.grace_s),
+        ..ServerConfig::default()
+    };
+    let _recovery = app.start_recovery();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TrainError::io("tokio runtime", e))?;
+    let runner: Arc<dyn cointrainer_trainer::jobs::JobRunner> = app.orch.clone();
+    runtime
+        .block_on(serve(runner, config))
+        .map_err(|e| TrainError::io(addr_text, e))
+}
+
+fn schedule_cmd(app: &App, a: &ScheduleArgs) -> Result<(), cointrainer_trainer::error::TrainError> {
+    use cointrainer_trainer::error::TrainError;
+    use cointrainer_trainer::schedule::{Scheduler, read_state, run_forever};
+    let sc = &app.config.schedule;
+    let state_file = sc
+        .state_file
+        .clone()
+        .unwrap_or_else(|| app.config.store.reports_dir.join("schedule-state.json"));
+    let now = chrono::Utc::now();
+    let scheduler = Scheduler::new(&sc.jobs, sc.missed, &read_state(&state_file), now)
+        .map_err(TrainError::Config)?;
+    if a.list || sc.jobs.is_empty() {
+        if sc.jobs.is_empty() {
+            println!(
+                "no [[schedule.jobs]] in the config; example:\n[[schedule.jobs]]\nname = \"nightly\"\ncron = \"0 3 * * *\"\nagents = [\"all\"]"
+            );
+        }
+        for (job, next) in scheduler.jobs() {
+            println!(
+                "{:<16} {:<16} agents {:<30} next {}",
+                job.name,
+                job.cron,
+                job.agents.join(","),
+                next.map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "never".into())
+            );
+        }
+        return Ok(());
+    }
+    let _recovery = app.start_recovery();
+    let stop = Arc::new(AtomicBool::new(false));
+    let _watcher = commands::start_token_watcher(app, stop.clone())?;
+    let orch = app.orch.clone();
+    let data = app.config.data.spec();
+    let default_symbol = app.config.data.symbol.clone();
+    let run_job = Arc::new(move |job: &cointrainer_trainer::config::ScheduledJob| {
+        let symbol = job.symbol.clone().unwrap_or_else(|| default_symbol.clone());
+        commands::run_agents(&orch, &job.agents, &data, &symbol, job.force)
+    });
+    run_forever(scheduler, state_file, stop, run_job);
+    Ok(())
 }
 
 fn bench(args: &BenchArgs) -> Result<(), String> {

@@ -372,6 +372,9 @@ fn validate(s: &AppState, spec: &JobSpec) -> Result<(), ApiError> {
             ),
         ));
     }
+    s.runner
+        .validate(spec)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     if let DataSpec::Synthetic { bars, .. } = spec.data
         && !(500..=2_000_000).contains(&bars)
     {

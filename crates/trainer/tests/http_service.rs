@@ -22,6 +22,7 @@ impl JobRunner for CandleCheckRunner {
             cointrainer_trainer::jobs::DataSpec::Csv { path } => {
                 market::read_candles(path).map_err(|e| e.to_string())?.len()
             }
+            cointrainer_trainer::jobs::DataSpec::CsvFiles { paths } => paths.len(),
             cointrainer_trainer::jobs::DataSpec::Synthetic { bars, .. } => *bars,
         };
         let ms = spec

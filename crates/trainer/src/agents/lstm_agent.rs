@@ -1,0 +1,165 @@
+//! `lstm`: sequence regressor of the next bars' log return (percent) from
+//! windows of the 12 T0 features; trained on the first bars, scored on the
+//! held-out last bars.
+
+use super::*;
+use agent_core::{Dataset, ParamGuard, Persist};
+use lstm::{LstmModel, forward_log_returns};
+use ndarray::{Array1, s};
+
+const AGENT: &str = "lstm";
+const LOCAL: [&str; 1] = ["test_fraction"];
+
+pub struct LstmAgent;
+
+/// Rows with finite features and a label: the T0 warm-up rows at the start
+/// and the last `horizon` rows (no future yet) are dropped.
+fn dataset(candles: &Candles, horizon: usize) -> Result<Dataset, TrainError> {
+    let x = market::feature_matrix(candles);
+    let y =
+        forward_log_returns(&candles.close, horizon, 100.0).map_err(|e| agent_err(AGENT, &e))?;
+    let n = x.nrows().min(y.len());
+    let first = (0..n)
+        .find(|&i| x.row(i).iter().all(|v| v.is_finite()))
+        .unwrap_or(n);
+    let end = n.saturating_sub(horizon);
+    if end <= first {
+        return Err(TrainError::Data(format!(
+            "lstm: {n} bars leave no labelled rows after the feature warm-up ({first} bars)"
+        )));
+    }
+    let names = market::FEATURES.iter().map(|s| s.to_string()).collect();
+    Dataset::new(
+        x.slice(s![first..end, ..]).to_owned(),
+        Array1::from(y[first..end].to_vec()),
+        names,
+    )
+    .map_err(|e| agent_err(AGENT, &e))
+}
+
+impl AgentTrainer for LstmAgent {
+    fn name(&self) -> &'static str {
+        AGENT
+    }
+    fn describe(&self) -> &'static str {
+        "LSTM forecast of the next bars' log return from feature windows"
+    }
+    fn bootstrap(&self) -> Bootstrap {
+        Bootstrap::Candles
+    }
+    fn promote_metric(&self) -> (&'static str, Direction) {
+        ("test_mse", Direction::Minimize)
+    }
+    fn param_keys(&self) -> Vec<&'static str> {
+        vec![
+            "hidden_size",
+            "num_layers",
+            "dropout",
+            "window",
+            "horizon",
+            "learning_rate",
+            "weight_decay",
+            "beta1",
+            "beta2",
+            "eps",
+            "grad_clip_norm",
+            "batch_size",
+            "max_epochs",
+            "patience",
+            "min_delta",
+            "val_fraction",
+            "standardize",
+            "seed",
+            "threads",
+            "test_fraction",
+        ]
+    }
+
+    fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
+        let (local, rest) = take_local(ctx.params, &LOCAL);
+        let test_fraction: f64 = local_or(AGENT, &local, "test_fraction", 0.2)?;
+        if !(test_fraction > 0.0 && test_fraction < 1.0) {
+            return Err(TrainError::Params {
+                agent: AGENT.into(),
+                why: format!("`test_fraction` = {test_fraction} must be in (0, 1)"),
+            });
+        }
+        let horizon: usize = local_or(AGENT, &rest, "horizon", 1)?;
+        let params = crate::apply_params!(AGENT, rest, LstmModel::params(), [
+            hidden_size: usize,
+            num_layers: usize,
+            dropout: f64,
+            window: usize,
+            horizon: usize,
+            learning_rate: f64,
+            weight_decay: f64,
+            beta1: f64,
+            beta2: f64,
+            eps: f64,
+            grad_clip_norm: Option<f64>,
+            batch_size: usize,
+            max_epochs: usize,
+            patience: usize,
+            min_delta: f64,
+            val_fraction: f64,
+            standardize: bool,
+            seed: u64,
+            threads: usize,
+        ]);
+        let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
+        let (_, candles) = ctx.data.primary()?;
+        let data = dataset(candles, horizon)?;
+        let n = data.n_samples();
+        // Purge `horizon` rows so no training label looks into the test span.
+        let test_start = ((1.0 - test_fraction) * n as f64).floor() as usize;
+        let train_end = test_start.saturating_sub(horizon.saturating_sub(1));
+        let (train, _) = data.split_at(train_end).map_err(|e| agent_err(AGENT, &e))?;
+        let progress = ctx.core_progress();
+        let mut model = params
+            .fit_with_progress(&train, Some(&progress))
+            .map_err(|e| agent_err(AGENT, &e))?;
+        let m = model
+            .evaluate(&data, test_start.max(model.window().saturating_sub(1))..n)
+            .map_err(|e| agent_err(AGENT, &e))?;
+        model.record_metrics("test", &m);
+        let dir = ctx.model_dir();
+        model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        let mut plots = Vec::new();
+        if let Some(rep) = model.report() {
+            let _ = rep.write_csv(&ctx.out_dir.join("epochs.csv"));
+            let p = ctx.out_dir.join("loss.png");
+            if rep.write_png(&p).is_ok() {
+                plots.push(p);
+            }
+        }
+        let g = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+        Ok(Trained {
+            metrics: saved_metrics(&dir)?,
+            model_dir: dir,
+            plots,
+            summary: format!(
+                "test MSE {:.5} (predicting 0: {:.5}), R2 {:.4} on {} windows",
+                g("mse"),
+                g("mse_zero"),
+                g("r2"),
+                g("n")
+            ),
+        })
+    }
+
+    fn evaluate(
+        &self,
+        blob: &[u8],
+        data: &MarketData,
+        _: Option<&backtest::StrategyReturns>,
+    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        let model = LstmModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
+        let (_, candles) = data.primary()?;
+        let ds = dataset(candles, model.horizon())?;
+        let n = ds.n_samples();
+        let m = model
+            .evaluate(&ds, model.window().saturating_sub(1)..n)
+            .map_err(|e| agent_err(AGENT, &e))?;
+        Ok(num_metrics(m))
+    }
+}

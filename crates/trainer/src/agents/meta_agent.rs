@@ -1,0 +1,136 @@
+//! `meta-selector`: LightGBM regressor of each strategy's next-window
+//! return from its trailing statistics and market context (per-window
+//! strategy returns from the backtest bootstrap).
+
+use super::*;
+use agent_core::{ParamGuard, Persist, metrics};
+use meta_selector::{GridParallelism, MetaSelector, MetaTable};
+
+const AGENT: &str = "meta-selector";
+const LOCAL: [&str; 1] = ["lookback"];
+
+pub struct MetaSelectorAgent;
+
+fn table(r: &backtest::StrategyReturns, lookback: usize) -> Result<MetaTable, TrainError> {
+    let csv = returns_csv(r);
+    let sr = meta_selector::StrategyReturns::parse_csv(
+        csv.as_bytes(),
+        Path::new("strategy_returns.csv"),
+    )
+    .map_err(|e| agent_err(AGENT, &e))?;
+    MetaTable::from_strategy_returns(&sr, lookback).map_err(|e| agent_err(AGENT, &e))
+}
+
+impl AgentTrainer for MetaSelectorAgent {
+    fn name(&self) -> &'static str {
+        AGENT
+    }
+    fn describe(&self) -> &'static str {
+        "LightGBM regressor of each strategy's next return; picks the best"
+    }
+    fn bootstrap(&self) -> Bootstrap {
+        Bootstrap::StrategyReturns
+    }
+    fn promote_metric(&self) -> (&'static str, Direction) {
+        ("test_selection_mean_return", Direction::Maximize)
+    }
+    fn param_keys(&self) -> Vec<&'static str> {
+        let mut k = vec![
+            "learning_rates",
+            "num_leaves",
+            "max_rounds",
+            "early_stopping_rounds",
+            "fit_fraction",
+            "min_data_in_leaf",
+            "min_sum_hessian_in_leaf",
+            "max_depth",
+            "feature_fraction",
+            "lambda_l1",
+            "lambda_l2",
+            "max_bin",
+            "min_data_in_bin",
+            "num_threads",
+            "grid_parallelism",
+            "seed",
+        ];
+        k.extend(LOCAL);
+        k
+    }
+
+    fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
+        let (local, rest) = take_local(ctx.params, &LOCAL);
+        let lookback: usize = local_or(AGENT, &local, "lookback", 10)?;
+        let params = crate::apply_params!(AGENT, rest, MetaSelector::params(), [
+            learning_rates: Vec<f64>,
+            num_leaves: Vec<usize>,
+            max_rounds: usize,
+            early_stopping_rounds: usize,
+            fit_fraction: f64,
+            min_data_in_leaf: usize,
+            min_sum_hessian_in_leaf: f64,
+            max_depth: i32,
+            feature_fraction: f64,
+            lambda_l1: f64,
+            lambda_l2: f64,
+            max_bin: usize,
+            min_data_in_bin: usize,
+            num_threads: usize,
+            grid_parallelism: GridParallelism,
+            seed: u64,
+        ]);
+        let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
+        let table = table(ctx.returns()?, lookback)?;
+        let progress = ctx.core_progress();
+        let model = params
+            .fit_with_progress(&table, Some(&progress))
+            .map_err(|e| agent_err(AGENT, &e))?;
+        let dir = ctx.model_dir();
+        model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        let r = model.report();
+        let summary = match &r.selection {
+            Some(s) => format!(
+                "held-out selection {:+.4}/window vs best fixed `{}` {:+.4}, uniform {:+.4} ({} decisions)",
+                s.mean_selected,
+                s.best_fixed_strategy,
+                s.mean_best_fixed,
+                s.mean_uniform,
+                s.n_decisions
+            ),
+            None => format!("test MSE {:?}", r.test_mse),
+        };
+        Ok(Trained {
+            metrics: saved_metrics(&dir)?,
+            model_dir: dir,
+            plots: Vec::new(),
+            summary,
+        })
+    }
+
+    fn evaluate(
+        &self,
+        blob: &[u8],
+        _: &MarketData,
+        returns: Option<&backtest::StrategyReturns>,
+    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        let model = MetaSelector::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
+        let r = returns
+            .ok_or_else(|| TrainError::Data("meta-selector needs strategy returns".into()))?;
+        let t = table(r, 10)?;
+        let pred = model.predict_table(&t).map_err(|e| agent_err(AGENT, &e))?;
+        let mut out = vec![("n".to_string(), pred.len() as f64)];
+        if let Ok(v) = metrics::mse(t.target(), &pred) {
+            out.push(("mse".into(), v));
+        }
+        if let Ok(v) = metrics::r2(t.target(), &pred) {
+            out.push(("r2".into(), v));
+        }
+        let rows: Vec<usize> = (0..t.n_rows()).collect();
+        if let Some(s) = meta_selector::selection_report(&t, &rows, &pred) {
+            out.push(("selection_mean_return".into(), s.mean_selected));
+            out.push(("best_fixed_mean_return".into(), s.mean_best_fixed));
+            out.push(("uniform_mean_return".into(), s.mean_uniform));
+            out.push(("selection_hit_rate".into(), s.hit_rate));
+        }
+        Ok(num_metrics(out))
+    }
+}

@@ -1,0 +1,309 @@
+//! One module per agent: how the orchestrator turns candles (and, where an
+//! agent needs them, simulated strategy returns) into a trained, evaluated
+//! and saved model. Every module follows the same shape so the orchestrator
+//! can treat agents alike: parse params (unknown keys are errors), build the
+//! agent's data with a chronological split, train, score out of sample, save
+//! the artifact and any plots into the job's report directory.
+
+use crate::error::TrainError;
+use agent_core::Direction;
+use market::Candles;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub mod linucb_agent;
+pub mod lstm_agent;
+pub mod meta_agent;
+pub mod ou_agent;
+pub mod ppo_agent;
+pub mod regime_agent;
+pub mod signal_agent;
+
+/// Candle series of one job, each with the symbol it belongs to.
+#[derive(Debug, Clone)]
+pub struct MarketData {
+    pub series: Vec<(String, Candles)>,
+    /// Where the candles came from, for reports.
+    pub source: String,
+}
+
+impl MarketData {
+    /// The first series (agents that learn from one price path use it).
+    pub fn primary(&self) -> Result<(&str, &Candles), TrainError> {
+        self.series
+            .first()
+            .map(|(s, c)| (s.as_str(), c))
+            .ok_or_else(|| TrainError::Data("no candles were given".into()))
+    }
+}
+
+/// What an agent needs before it can train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// Candles (and the features computed from them) only.
+    Candles,
+    /// Per-window strategy returns from a backtest of the shipped strategies.
+    StrategyReturns,
+}
+
+/// Everything a training run gets.
+pub struct TrainCtx<'a> {
+    pub data: &'a MarketData,
+    /// Present when the agent's [`Bootstrap`] asks for it.
+    pub returns: Option<&'a backtest::StrategyReturns>,
+    /// Agent parameters (a JSON object; unknown keys are errors).
+    pub params: &'a Map<String, Value>,
+    /// The job's report directory: the model goes to `out_dir/model`.
+    pub out_dir: &'a Path,
+    /// Progress of the training stage in [0, 1].
+    pub progress: &'a (dyn Fn(f64) + Sync),
+}
+
+impl TrainCtx<'_> {
+    pub fn model_dir(&self) -> PathBuf {
+        self.out_dir.join("model")
+    }
+
+    pub fn returns(&self) -> Result<&backtest::StrategyReturns, TrainError> {
+        self.returns.ok_or_else(|| {
+            TrainError::Data("this agent needs the backtest bootstrap (strategy returns)".into())
+        })
+    }
+
+    /// An [`agent_core::Progress`] callback that maps done/total onto [0, 1].
+    pub fn core_progress(&self) -> impl Fn(agent_core::ProgressEvent) + Sync + '_ {
+        move |e: agent_core::ProgressEvent| {
+            if e.total > 0 {
+                (self.progress)((e.done as f64 / e.total as f64).clamp(0.0, 1.0));
+            }
+        }
+    }
+}
+
+/// What a training run produced.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The saved artifact directory (manifest + files).
+    pub model_dir: PathBuf,
+    /// Out-of-sample metrics, as saved in the manifest.
+    pub metrics: BTreeMap<String, Value>,
+    /// PNG plots written into the report directory.
+    pub plots: Vec<PathBuf>,
+    /// One line for people.
+    pub summary: String,
+}
+
+/// One trainable agent.
+pub trait AgentTrainer: Send + Sync {
+    /// The agent name (as in the manifest and the registry).
+    fn name(&self) -> &'static str;
+    /// One line for `--help`, the menu and `GET /healthz`.
+    fn describe(&self) -> &'static str;
+    fn bootstrap(&self) -> Bootstrap;
+    /// The out-of-sample metric that decides promotion, and its direction.
+    fn promote_metric(&self) -> (&'static str, Direction);
+    /// Parameter keys accepted in `params` (for messages and docs).
+    fn param_keys(&self) -> Vec<&'static str>;
+    /// Train, evaluate out of sample and save into `ctx.model_dir()`.
+    fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError>;
+    /// Score a saved model (blob) on new data, without changing it.
+    fn evaluate(
+        &self,
+        blob: &[u8],
+        data: &MarketData,
+        returns: Option<&backtest::StrategyReturns>,
+    ) -> Result<BTreeMap<String, Value>, TrainError>;
+}
+
+/// Every agent this build can train, in training order (`train all`):
+/// regime first, since the others may be labelled by it later.
+pub fn all() -> Vec<Box<dyn AgentTrainer>> {
+    vec![
+        Box::new(regime_agent::RegimeAgent),
+        Box::new(signal_agent::SignalAgent),
+        Box::new(ou_agent::OuMeanAgent),
+        Box::new(linucb_agent::LinUcbAgent),
+        Box::new(meta_agent::MetaSelectorAgent),
+        Box::new(ppo_agent::PpoAgent),
+        Box::new(lstm_agent::LstmAgent),
+    ]
+}
+
+/// The agent called `name`, or an error listing the known ones.
+pub fn get(name: &str) -> Result<Box<dyn AgentTrainer>, TrainError> {
+    all()
+        .into_iter()
+        .find(|a| a.name() == name)
+        .ok_or_else(|| TrainError::UnknownAgent {
+            name: name.to_string(),
+            known: names().join(", "),
+        })
+}
+
+pub fn names() -> Vec<String> {
+    all().iter().map(|a| a.name().to_string()).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Parameter helpers.
+
+/// Deserialize one parameter value, naming agent and key on failure.
+pub fn param_value<T: DeserializeOwned>(
+    agent: &str,
+    key: &str,
+    v: &Value,
+) -> Result<T, TrainError> {
+    serde_json::from_value(v.clone()).map_err(|e| TrainError::Params {
+        agent: agent.to_string(),
+        why: format!("`{key}` = {v}: {e}"),
+    })
+}
+
+pub fn unknown_param(agent: &str, key: &str, known: &[&str]) -> TrainError {
+    TrainError::Params {
+        agent: agent.to_string(),
+        why: format!("unknown parameter `{key}`; accepted: {}", known.join(", ")),
+    }
+}
+
+/// Split `params` into the trainer-level keys in `local` (returned) and the
+/// rest (for the agent's own builder).
+pub fn take_local(
+    params: &Map<String, Value>,
+    local: &[&str],
+) -> (Map<String, Value>, Map<String, Value>) {
+    let mut mine = Map::new();
+    let mut rest = Map::new();
+    for (k, v) in params {
+        if local.contains(&k.as_str()) {
+            mine.insert(k.clone(), v.clone());
+        } else {
+            rest.insert(k.clone(), v.clone());
+        }
+    }
+    (mine, rest)
+}
+
+/// A trainer-level key with a default.
+pub fn local_or<T: DeserializeOwned>(
+    agent: &str,
+    m: &Map<String, Value>,
+    key: &str,
+    default: T,
+) -> Result<T, TrainError> {
+    match m.get(key) {
+        Some(v) => param_value(agent, key, v),
+        None => Ok(default),
+    }
+}
+
+/// Overlay `user` on the serialized defaults and deserialize: unknown keys
+/// (top level) are errors, nested objects are replaced as a whole.
+pub fn merge_serde<T: serde::Serialize + DeserializeOwned>(
+    agent: &str,
+    defaults: &T,
+    user: &Map<String, Value>,
+    extra_known: &[&str],
+) -> Result<T, TrainError> {
+    let mut base = serde_json::to_value(defaults).map_err(|e| TrainError::Params {
+        agent: agent.to_string(),
+        why: e.to_string(),
+    })?;
+    let obj = base.as_object_mut().ok_or_else(|| TrainError::Params {
+        agent: agent.to_string(),
+        why: "defaults are not an object".into(),
+    })?;
+    let mut known: Vec<&str> = obj.keys().map(String::as_str).collect();
+    known.extend_from_slice(extra_known);
+    let known: Vec<String> = known.iter().map(|s| s.to_string()).collect();
+    for (k, v) in user {
+        if !obj.contains_key(k) {
+            let names: Vec<&str> = known.iter().map(String::as_str).collect();
+            return Err(unknown_param(agent, k, &names));
+        }
+        obj.insert(k.clone(), v.clone());
+    }
+    serde_json::from_value(base).map_err(|e| TrainError::Params {
+        agent: agent.to_string(),
+        why: e.to_string(),
+    })
+}
+
+/// Apply a JSON object to a fluent builder: each key names a setter taking
+/// one value of the given type; any other key is an error listing the
+/// accepted ones.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! apply_params {
+    ($agent:expr, $obj:expr, $builder:expr, [$($key:ident : $ty:ty),* $(,)?]) => {{
+        let mut b = $builder;
+        for (k, v) in $obj.iter() {
+            match k.as_str() {
+                $(stringify!($key) => {
+                    let x: $ty = $crate::agents::param_value($agent, k, v)?;
+                    b = b.$key(x);
+                })*
+                _ => return Err($crate::agents::unknown_param($agent, k, &[$(stringify!($key)),*])),
+            }
+        }
+        b
+    }};
+}
+
+/// Read the saved artifact back: manifest metrics (out of sample).
+pub fn saved_metrics(dir: &Path) -> Result<BTreeMap<String, Value>, TrainError> {
+    let (m, _) = agent_core::persist::read_dir(dir).map_err(|e| TrainError::Agent {
+        agent: "artifact".into(),
+        why: e.to_string(),
+    })?;
+    Ok(m.metrics)
+}
+
+/// Map an agent error into a [`TrainError`].
+pub fn agent_err(agent: &str, e: &dyn std::fmt::Display) -> TrainError {
+    TrainError::Agent {
+        agent: agent.to_string(),
+        why: e.to_string(),
+    }
+}
+
+/// Metric map from `f64`s, dropping non-finite values.
+pub fn num_metrics(m: impl IntoIterator<Item = (String, f64)>) -> BTreeMap<String, Value> {
+    m.into_iter()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(k, v)| (k, serde_json::json!(v)))
+        .collect()
+}
+
+/// Draw a PNG and record it; plots are a courtesy, so failure is a note.
+pub fn plot(
+    plots: &mut Vec<PathBuf>,
+    path: PathBuf,
+    title: &str,
+    x: &str,
+    y: &str,
+    series: &[agent_core::plot::Series],
+) {
+    if agent_core::plot::line_chart(&path, title, x, y, series).is_ok() {
+        plots.push(path);
+    }
+}
+
+/// Cumulative sum, for equity-style plots.
+pub fn cumsum(xs: &[f64]) -> Vec<f64> {
+    let mut acc = 0.0;
+    xs.iter()
+        .map(|x| {
+            acc += x;
+            acc
+        })
+        .collect()
+}
+
+/// The per-window returns table as its CSV text (the format every agent's
+/// reader accepts).
+pub fn returns_csv(r: &backtest::StrategyReturns) -> String {
+    r.to_csv_string()
+}

@@ -1,0 +1,197 @@
+//! `ppo`: PPO strategy selector trained in the strategy environment built
+//! from the backtest's per-window returns (SPEC T4 protocol), evaluated
+//! greedily once through the held-out windows.
+
+use super::*;
+use agent_core::{ParamGuard, Persist};
+use ppo::{
+    Activation, Engine, NetArch, PpoModel, PpoParams, Schedule, StrategyData, StrategyEnvConfig,
+    StrategyReport, ValueLoss,
+};
+use std::sync::Arc;
+
+const AGENT: &str = "ppo";
+const LOCAL: [&str; 1] = ["env"];
+
+pub struct PpoAgent;
+
+fn strategy_data(r: &backtest::StrategyReturns) -> Result<Arc<StrategyData>, TrainError> {
+    let csv = returns_csv(r);
+    StrategyData::parse_csv("strategy returns", &csv)
+        .map(Arc::new)
+        .map_err(|e| agent_err(AGENT, &e))
+}
+
+fn env_config(local: &Map<String, Value>) -> Result<StrategyEnvConfig, TrainError> {
+    match local.get("env") {
+        None => Ok(StrategyEnvConfig::default()),
+        Some(Value::Object(m)) => merge_serde(AGENT, &StrategyEnvConfig::default(), m, &[])
+            .map_err(|e| match e {
+                TrainError::Params { agent, why } => TrainError::Params {
+                    agent,
+                    why: format!("env: {why}"),
+                },
+                other => other,
+            }),
+        Some(other) => Err(TrainError::Params {
+            agent: AGENT.into(),
+            why: format!("`env` = {other} must be an object"),
+        }),
+    }
+}
+
+impl AgentTrainer for PpoAgent {
+    fn name(&self) -> &'static str {
+        AGENT
+    }
+    fn describe(&self) -> &'static str {
+        "PPO policy choosing the strategy for the next window"
+    }
+    fn bootstrap(&self) -> Bootstrap {
+        Bootstrap::StrategyReturns
+    }
+    fn promote_metric(&self) -> (&'static str, Direction) {
+        ("test_mean_ret_greedy", Direction::Maximize)
+    }
+    fn param_keys(&self) -> Vec<&'static str> {
+        vec![
+            "learning_rate",
+            "n_steps",
+            "batch_size",
+            "n_epochs",
+            "gamma",
+            "gae_lambda",
+            "clip_range",
+            "clip_range_vf",
+            "value_loss",
+            "normalize_advantage",
+            "ent_coef",
+            "vf_coef",
+            "max_grad_norm",
+            "target_kl",
+            "total_timesteps",
+            "n_envs",
+            "parallel_envs",
+            "normalize_obs",
+            "clip_obs",
+            "net_arch",
+            "activation",
+            "ortho_init",
+            "log_std_init",
+            "adam_eps",
+            "seed",
+            "engine",
+            "n_threads",
+            "stats_window",
+            "env",
+        ]
+    }
+
+    fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
+        let (local, rest) = take_local(ctx.params, &LOCAL);
+        let config = env_config(&local)?;
+        // SPEC T4's settings are the trading selector's defaults.
+        let params = crate::apply_params!(AGENT, rest, PpoParams::t4(), [
+            learning_rate: Schedule,
+            n_steps: usize,
+            batch_size: usize,
+            n_epochs: usize,
+            gamma: f64,
+            gae_lambda: f64,
+            clip_range: Schedule,
+            clip_range_vf: Option<Schedule>,
+            value_loss: ValueLoss,
+            normalize_advantage: bool,
+            ent_coef: f64,
+            vf_coef: f64,
+            max_grad_norm: Option<f64>,
+            target_kl: Option<f64>,
+            total_timesteps: u64,
+            n_envs: usize,
+            parallel_envs: bool,
+            normalize_obs: bool,
+            clip_obs: f64,
+            net_arch: NetArch,
+            activation: Activation,
+            ortho_init: bool,
+            log_std_init: f64,
+            adam_eps: f64,
+            seed: u64,
+            engine: Engine,
+            n_threads: usize,
+            stats_window: usize,
+        ]);
+        let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
+        let data = strategy_data(ctx.returns()?)?;
+        let mut config = config;
+        let mut note = String::new();
+        let user_set_len =
+            matches!(local.get("env"), Some(Value::Object(m)) if m.contains_key("episode_len"));
+        // Short data: an episode must fit in the training windows. Shorten
+        // it (and say so) unless the user chose the length.
+        if !user_set_len && data.n_train <= config.episode_len && data.n_train >= 3 {
+            config.episode_len = data.n_train - 1;
+            note = format!(
+                " (episode_len shortened to {} for {} training windows)",
+                config.episode_len, data.n_train
+            );
+        }
+        let progress = ctx.core_progress();
+        let model = params
+            .fit_strategy(&data, &config, Some(&progress))
+            .map_err(|e| agent_err(AGENT, &e))?;
+        let dir = ctx.model_dir();
+        model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        // The original bot's file, beside the artifact.
+        model
+            .save_zip(&ctx.out_dir.join(ppo::ZIP_FILE_NAME))
+            .map_err(|e| agent_err(AGENT, &e))?;
+        let log = model.training_log();
+        let _ = log.write_csv(ctx.out_dir);
+        let mut plots = Vec::new();
+        if log.write_png(ctx.out_dir).is_ok() {
+            plots.push(ctx.out_dir.join("reward.png"));
+            plots.push(ctx.out_dir.join("diagnostics.png"));
+        }
+        let m = model.metrics();
+        let g = |k: &str| m.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+        Ok(Trained {
+            metrics: saved_metrics(&dir)?,
+            model_dir: dir,
+            plots,
+            summary: format!(
+                "held-out greedy {:+.5}/window vs best fixed {:+.5}, uniform {:+.5}{note}",
+                g("test_mean_ret_greedy"),
+                g("test_mean_ret_best_fixed_hindsight"),
+                g("test_mean_ret_uniform")
+            ),
+        })
+    }
+
+    fn evaluate(
+        &self,
+        blob: &[u8],
+        _: &MarketData,
+        returns: Option<&backtest::StrategyReturns>,
+    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        let model = PpoModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
+        let r = returns.ok_or_else(|| TrainError::Data("ppo needs strategy returns".into()))?;
+        let data = strategy_data(r)?;
+        let rep = StrategyReport::evaluate(&model, &data, &StrategyEnvConfig::default())
+            .map_err(|e| agent_err(AGENT, &e))?;
+        let mut out = num_metrics([
+            ("decisions".to_string(), rep.test_decisions as f64),
+            ("mean_ret_greedy".to_string(), rep.test_mean_ret_greedy),
+            (
+                "mean_ret_best_fixed_hindsight".to_string(),
+                rep.test_mean_ret_best_fixed_hindsight,
+            ),
+            ("mean_ret_uniform".to_string(), rep.test_mean_ret_uniform),
+        ]);
+        out.insert(
+            "best_fixed_strategy".into(),
+            Value::String(rep.best_fixed_strategy),
+        );
+        Ok(out)
+    }
+}

@@ -1,0 +1,119 @@
+//! `signal`: elastic-net logistic `P(up)` on the 12 T0 features of the
+//! candles, labelled by the sign of the forward log return.
+
+use super::*;
+use agent_core::{Fit, ParamGuard, Persist};
+use signal::{LabelSpec, SignalModel, SignalParams};
+
+const AGENT: &str = "signal";
+/// Trainer-level keys: label horizon and dead zone, test share.
+const LOCAL: [&str; 3] = ["label_horizon", "dead_zone", "test_fraction"];
+
+pub struct SignalAgent;
+
+fn label_spec(local: &Map<String, Value>) -> Result<(LabelSpec, f64), TrainError> {
+    let horizon: usize = local_or(AGENT, local, "label_horizon", 1)?;
+    let dead_zone: f64 = local_or(AGENT, local, "dead_zone", 0.0)?;
+    let test_fraction: f64 = local_or(AGENT, local, "test_fraction", 0.2)?;
+    if !(test_fraction > 0.0 && test_fraction < 1.0) {
+        return Err(TrainError::Params {
+            agent: AGENT.into(),
+            why: format!("`test_fraction` = {test_fraction} must be in (0, 1)"),
+        });
+    }
+    let spec = LabelSpec::new(horizon, dead_zone).map_err(|e| agent_err(AGENT, &e))?;
+    Ok((spec, test_fraction))
+}
+
+impl AgentTrainer for SignalAgent {
+    fn name(&self) -> &'static str {
+        AGENT
+    }
+    fn describe(&self) -> &'static str {
+        "elastic-net logistic P(up) on candle features -> buy/sell/hold"
+    }
+    fn bootstrap(&self) -> Bootstrap {
+        Bootstrap::Candles
+    }
+    fn promote_metric(&self) -> (&'static str, Direction) {
+        ("test_auc", Direction::Maximize)
+    }
+    fn param_keys(&self) -> Vec<&'static str> {
+        let mut k = vec![
+            "cs",
+            "l1_ratios",
+            "fit_intercept",
+            "class_weight",
+            "max_iter",
+            "tol",
+            "n_splits",
+            "gap",
+            "n_threads",
+            "tune_threshold",
+            "thresholds",
+        ];
+        k.extend(LOCAL);
+        k
+    }
+
+    fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
+        let (local, rest) = take_local(ctx.params, &LOCAL);
+        let (spec, test_fraction) = label_spec(&local)?;
+        let params: SignalParams = merge_serde(AGENT, &SignalParams::default(), &rest, &LOCAL)?;
+        let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
+        let (_, candles) = ctx.data.primary()?;
+        let labeled =
+            signal::candles::t0_labeled(candles, &spec).map_err(|e| agent_err(AGENT, &e))?;
+        let (train, test) = labeled
+            .dataset
+            .split_fraction(1.0 - test_fraction)
+            .map_err(|e| agent_err(AGENT, &e))?;
+        (ctx.progress)(0.1);
+        let mut model = params.fit(&train).map_err(|e| agent_err(AGENT, &e))?;
+        (ctx.progress)(0.9);
+        let ev = model.evaluate(&test).map_err(|e| agent_err(AGENT, &e))?;
+        let dir = ctx.model_dir();
+        model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        Ok(Trained {
+            metrics: saved_metrics(&dir)?,
+            model_dir: dir,
+            plots: Vec::new(),
+            summary: format!(
+                "test AUC {:.3}, F1 {:.3} on {} held-out bars (trained on {})",
+                ev.auc,
+                ev.f1_at_half,
+                ev.n,
+                train.n_samples()
+            ),
+        })
+    }
+
+    fn evaluate(
+        &self,
+        blob: &[u8],
+        data: &MarketData,
+        _: Option<&backtest::StrategyReturns>,
+    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        let model = SignalModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
+        let (_, candles) = data.primary()?;
+        let spec = LabelSpec::new(1, 0.0).map_err(|e| agent_err(AGENT, &e))?;
+        let labeled =
+            signal::candles::t0_labeled(candles, &spec).map_err(|e| agent_err(AGENT, &e))?;
+        let ev = model
+            .score(&labeled.dataset)
+            .map_err(|e| agent_err(AGENT, &e))?;
+        Ok(num_metrics([
+            ("n".to_string(), ev.n as f64),
+            ("auc".to_string(), ev.auc),
+            ("f1".to_string(), ev.f1_at_half),
+            ("f1_at_threshold".to_string(), ev.f1_at_threshold),
+            (
+                "accuracy_at_threshold".to_string(),
+                ev.accuracy_at_threshold,
+            ),
+            ("log_loss".to_string(), ev.log_loss),
+            ("buy_rate".to_string(), ev.buy_rate),
+            ("sell_rate".to_string(), ev.sell_rate),
+        ]))
+    }
+}

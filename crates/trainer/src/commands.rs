@@ -1,0 +1,558 @@
+//! The commands behind the CLI and the menu. Each writes its human or JSON
+//! output to a writer, so the menu and the tests can drive them.
+
+use crate::agents;
+use crate::cli::{BacktestArgs, DataArgs, EvaluateArgs, ModelsCommand, TrainArgs};
+use crate::config::Config;
+use crate::error::TrainError;
+use crate::jobs::{DataSpec, JobSpec};
+use crate::orchestrator::{ModelRef, Orchestrator, TrainOutcome, load_data};
+use backtest::{
+    Backtest, BacktestParams, BacktestReport, BuyHold, DonchianBreakout, Instrument, Momentum,
+    RsiReversal, SmaCross, Strategy, StrategyReturns, WindowSpec, ZScoreReversion,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Map, Value, json};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The loaded config and the orchestrator built from it.
+pub struct App {
+    pub config: Config,
+    pub orch: Arc<Orchestrator>,
+    /// The remote store's cache layer, when the store is remote.
+    pub cached: Option<store::CachedStore>,
+}
+
+impl App {
+    pub fn new(config: Config) -> Result<Self, TrainError> {
+        let (store, cached) = config.build_store()?;
+        let orch = Arc::new(Orchestrator::new(crate::orchestrator::OrchestratorConfig {
+            store,
+            reports_dir: config.store.reports_dir.clone(),
+            agent_params: config.agent_params(),
+        }));
+        Ok(Self {
+            config,
+            orch,
+            cached,
+        })
+    }
+
+    /// For long-running commands on a remote store: a background loop that
+    /// uploads what was saved while the remote was unreachable.
+    pub fn start_recovery(&self) -> Option<store::RecoveryLoop> {
+        self.cached.clone().map(|c| {
+            store::RecoveryLoop::start(
+                c,
+                store::RetryPolicy::default(),
+                std::time::Duration::from_secs(30),
+            )
+        })
+    }
+
+    /// The data a command uses: `--data` files, else the config's `[data]`
+    /// (with `--seed`/`--bars` overriding the synthetic market).
+    pub fn data_spec(&self, d: &DataArgs) -> DataSpec {
+        if !d.data.is_empty() {
+            return DataSpec::CsvFiles {
+                paths: d.data.clone(),
+            };
+        }
+        match self.config.data.spec() {
+            DataSpec::Synthetic { seed, bars } => DataSpec::Synthetic {
+                seed: d.seed.unwrap_or(seed),
+                bars: d.bars.unwrap_or(bars),
+            },
+            other => other,
+        }
+    }
+}
+
+fn w(out: &mut dyn Write, s: impl AsRef<str>) -> Result<(), TrainError> {
+    writeln!(out, "{}", s.as_ref()).map_err(|e| TrainError::io("<stdout>", e))
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or when
+/// the output is JSON.
+pub fn progress_bar(hidden: bool, len: u64, label: &str) -> ProgressBar {
+    let target = if hidden || !std::io::stderr().is_terminal() {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let pb = ProgressBar::with_draw_target(Some(len), target);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix:>14} [{elapsed_precise}] {wide_bar} {percent:>3}% {msg}",
+    ) {
+        pb.set_style(style);
+    }
+    pb.set_prefix(label.to_string());
+    pb
+}
+
+/// Parse `--params`/`--params-file` into a JSON object.
+pub fn read_params(args: &TrainArgs) -> Result<Map<String, Value>, TrainError> {
+    let (text, origin) = match (&args.params, &args.params_file) {
+        (Some(t), _) => (t.clone(), "--params".to_string()),
+        (None, Some(p)) => (
+            std::fs::read_to_string(p).map_err(|e| TrainError::io(p, e))?,
+            p.display().to_string(),
+        ),
+        (None, None) => return Ok(Map::new()),
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(TrainError::Params {
+            agent: args.agent.clone(),
+            why: format!("{origin} must be a JSON object, got {other}"),
+        }),
+        Err(e) => Err(TrainError::Params {
+            agent: args.agent.clone(),
+            why: format!("{origin} is not valid JSON: {e}"),
+        }),
+    }
+}
+
+/// `train <agent>|all`. Returns the outcomes; every agent of `all` is tried
+/// even when one fails, and the error lists the failures.
+pub fn train(
+    app: &App,
+    args: &TrainArgs,
+    out: &mut dyn Write,
+) -> Result<Vec<TrainOutcome>, TrainError> {
+    let params = read_params(args)?;
+    let names: Vec<String> = if args.agent == "all" {
+        agents::names()
+    } else {
+        vec![agents::get(&args.agent)?.name().to_string()]
+    };
+    if args.agent == "all" {
+        for k in params.keys() {
+            if !names.contains(k) {
+                return Err(TrainError::Params {
+                    agent: "all".into(),
+                    why: format!(
+                        "with `all`, --params is an object keyed by agent name; `{k}` is not one of {}",
+                        names.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    let data = app.data_spec(&args.data);
+    let symbol = args
+        .symbol
+        .clone()
+        .unwrap_or_else(|| app.config.data.symbol.clone());
+    let mut outcomes = Vec::new();
+    let mut failed: Vec<TrainError> = Vec::new();
+    for name in &names {
+        let p = if args.agent == "all" {
+            params.get(name).cloned().unwrap_or(json!({}))
+        } else {
+            Value::Object(params.clone())
+        };
+        let spec = JobSpec {
+            agent: name.clone(),
+            data: data.clone(),
+            params: p,
+            symbol: symbol.clone(),
+            force: args.force,
+        };
+        let pb = progress_bar(args.json, 1000, name);
+        let tick = |f: f64| pb.set_position((f.clamp(0.0, 1.0) * 1000.0) as u64);
+        let result = app.orch.train(&spec, &tick);
+        pb.finish_and_clear();
+        match result {
+            Ok(o) => {
+                if args.json {
+                    w(
+                        out,
+                        serde_json::to_string(&o).unwrap_or_else(|e| e.to_string()),
+                    )?;
+                } else {
+                    let status = if o.promoted {
+                        "promoted".to_string()
+                    } else {
+                        format!(
+                            "kept the current model ({})",
+                            o.reason.as_deref().unwrap_or("not promoted")
+                        )
+                    };
+                    w(out, format!("{:<14} {}", o.agent, o.summary))?;
+                    w(
+                        out,
+                        format!(
+                            "{:<14} {status}; {} = {}; report {}",
+                            "",
+                            o.promote_metric,
+                            o.metrics
+                                .get(&o.promote_metric)
+                                .map(|v| v.to_string())
+                                .unwrap_or_else(|| "-".into()),
+                            o.report_dir.display()
+                        ),
+                    )?;
+                }
+                outcomes.push(o);
+            }
+            Err(e) => {
+                if args.json {
+                    w(
+                        out,
+                        json!({"agent": name, "error": e.to_string()}).to_string(),
+                    )?;
+                } else {
+                    w(out, format!("{name:<14} FAILED: {e}"))?;
+                }
+                failed.push(e);
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(outcomes)
+    } else if names.len() == 1 {
+        Err(failed.remove(0))
+    } else {
+        let failed: Vec<String> = failed.iter().map(|e| e.to_string()).collect();
+        Err(TrainError::Agent {
+            agent: "all".into(),
+            why: format!(
+                "{} of {} agents failed: {}",
+                failed.len(),
+                names.len(),
+                failed.join("; ")
+            ),
+        })
+    }
+}
+
+/// `evaluate <agent>`.
+pub fn evaluate(app: &App, args: &EvaluateArgs, out: &mut dyn Write) -> Result<(), TrainError> {
+    let model = match &args.model {
+        Some(dir) => ModelRef::Dir(dir.clone()),
+        None => ModelRef::Current {
+            symbol: args
+                .symbol
+                .clone()
+                .unwrap_or_else(|| app.config.data.symbol.clone()),
+        },
+    };
+    let data = app.data_spec(&args.data);
+    let metrics = app.orch.evaluate(&args.agent, &model, &data)?;
+    if args.json {
+        return w(
+            out,
+            json!({"agent": args.agent, "metrics": metrics}).to_string(),
+        );
+    }
+    w(out, format!("{} on {}", args.agent, describe_data(&data)))?;
+    for (k, v) in &metrics {
+        w(out, format!("  {k:<32} {v}"))?;
+    }
+    Ok(())
+}
+
+fn describe_data(d: &DataSpec) -> String {
+    match d {
+        DataSpec::Synthetic { seed, bars } => {
+            format!("the synthetic market (seed {seed}, {bars} bars)")
+        }
+        DataSpec::Csv { path } => path.display().to_string(),
+        DataSpec::CsvFiles { paths } => paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// `models list|show|promote|rollback`.
+pub fn models(app: &App, cmd: &ModelsCommand, out: &mut dyn Write) -> Result<(), TrainError> {
+    match cmd {
+        ModelsCommand::List { json } => {
+            let list = app.orch.current_models()?;
+            if *json {
+                return w(out, serde_json::to_string(&list).unwrap_or_default());
+            }
+            if list.is_empty() {
+                return w(out, "no models yet; run `cointrainer train all`");
+            }
+            w(
+                out,
+                format!("{:<14} {:<10} {:<26} key", "agent", "symbol", "promoted at"),
+            )?;
+            for p in list {
+                w(
+                    out,
+                    format!(
+                        "{:<14} {:<10} {:<26} {}",
+                        p.agent, p.symbol, p.promoted_at, p.key
+                    ),
+                )?;
+            }
+            Ok(())
+        }
+        ModelsCommand::Show { agent, symbol } => {
+            let v = app.orch.show(agent, symbol)?;
+            w(out, serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+        ModelsCommand::Promote { key, symbol } => {
+            let p = app.orch.promote(key, symbol)?;
+            w(out, format!("{} {} now uses {}", p.agent, p.symbol, p.key))
+        }
+        ModelsCommand::Rollback { agent, symbol } => {
+            let p = app.orch.rollback(agent, symbol)?;
+            w(
+                out,
+                format!("{} {} rolled back to {}", p.agent, p.symbol, p.key),
+            )
+        }
+    }
+}
+
+/// A strategy by name (the names `--help` lists).
+pub fn strategy_by_name(name: &str) -> Result<Box<dyn Strategy>, TrainError> {
+    let s: Box<dyn Strategy> = match name.trim() {
+        "buy_hold" => Box::new(BuyHold::new()),
+        "sma_cross" => Box::new(SmaCross::default()),
+        "ema_cross" => Box::new(SmaCross::ema(12, 26)?),
+        "zscore_mr" => Box::new(ZScoreReversion::default()),
+        "breakout_24" => Box::new(DonchianBreakout::default()),
+        "rsi_rev" => Box::new(RsiReversal::default()),
+        "momentum_24" => Box::new(Momentum::new(24, 0.0)?),
+        other => {
+            return Err(TrainError::Data(format!(
+                "unknown strategy `{other}`; known: buy_hold, sma_cross, ema_cross, zscore_mr, breakout_24, rsi_rev, momentum_24"
+            )));
+        }
+    };
+    Ok(s)
+}
+
+/// `backtest`: writes into `args.out` the trade log, `strategy_pnl.csv`,
+/// `summary.csv`, equity curves, per-window returns per symbol
+/// (`strategy_returns_<SYMBOL>.csv`) and `equity.png`; prints a summary
+/// table (or JSON).
+pub fn backtest(
+    app: &App,
+    args: &BacktestArgs,
+    out: &mut dyn Write,
+) -> Result<BacktestReport, TrainError> {
+    let names: Vec<String> = if args.strategies.is_empty() {
+        backtest::spec_t2_strategies()
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect()
+    } else {
+        args.strategies.clone()
+    };
+    let strategies = names
+        .iter()
+        .map(|n| strategy_by_name(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let data = load_data(&app.data_spec(&args.data))?;
+    let bt = Backtest::new(
+        BacktestParams::new()
+            .fee_bps(args.fee_bps)
+            .slippage_bps(args.slippage_bps)
+            .position_fraction(args.fraction)
+            .stop_loss(args.stop_loss)
+            .take_profit(args.take_profit),
+    )?;
+    let instruments: Vec<Instrument<'_>> = data
+        .series
+        .iter()
+        .map(|(s, c)| Instrument::new(s, c))
+        .collect();
+    // One strategy at a time (each has its own account), so the bar can move.
+    let pb = progress_bar(args.json, strategies.len() as u64 + 1, "backtest");
+    let mut report = BacktestReport {
+        strategies: Vec::new(),
+        trades: Vec::new(),
+        equity: Vec::new(),
+        regime_labeler: String::new(),
+    };
+    for s in &strategies {
+        pb.set_message(s.name().to_string());
+        let r = bt.run(&instruments, std::slice::from_ref(s))?;
+        report.strategies.extend(r.strategies);
+        report.trades.extend(r.trades);
+        report.equity.extend(r.equity);
+        report.regime_labeler = r.regime_labeler;
+        pb.inc(1);
+    }
+    pb.set_message("writing outputs");
+    std::fs::create_dir_all(&args.out).map_err(|e| TrainError::io(&args.out, e))?;
+    report.write_dir(&args.out)?;
+    let spec = WindowSpec {
+        window_bars: args.window_bars,
+        ..WindowSpec::spec_t2()
+    };
+    for (sym, c) in &data.series {
+        let r = StrategyReturns::compute(c, &strategies, &spec)?;
+        r.write_csv(&args.out.join(format!("strategy_returns_{sym}.csv")))?;
+    }
+    let series: Vec<agent_core::plot::Series> = report
+        .equity
+        .iter()
+        .map(|e| agent_core::plot::Series::from_values(e.strategy.clone(), &e.equity))
+        .collect();
+    agent_core::plot::line_chart(
+        &args.out.join("equity.png"),
+        "Equity by strategy",
+        "bar",
+        "equity",
+        &series,
+    )?;
+    pb.inc(1);
+    pb.finish_and_clear();
+    if args.json {
+        let rows: Vec<Value> = report
+            .strategies
+            .iter()
+            .map(|s| {
+                json!({
+                    "strategy": s.strategy, "total_return": s.total_return, "sharpe": s.sharpe,
+                    "max_drawdown": s.max_drawdown, "trades": s.trades, "win_rate": s.win_rate,
+                    "fees": s.fees, "exposure": s.exposure,
+                })
+            })
+            .collect();
+        w(
+            out,
+            json!({"data": data.source, "out": args.out.display().to_string(), "strategies": rows})
+                .to_string(),
+        )?;
+    } else {
+        w(
+            out,
+            format!("Backtest of {} on {}", names.join(", "), data.source),
+        )?;
+        w(
+            out,
+            format!(
+                "{:<14} {:>10} {:>9} {:>8} {:>7} {:>8} {:>10}",
+                "strategy", "return", "sharpe", "max dd", "trades", "win", "fees"
+            ),
+        )?;
+        for s in &report.strategies {
+            w(
+                out,
+                format!(
+                    "{:<14} {:>+9.2}% {:>9.4} {:>7.2}% {:>7} {:>7.1}% {:>10.2}",
+                    s.strategy,
+                    100.0 * s.total_return,
+                    s.sharpe,
+                    100.0 * s.max_drawdown,
+                    s.trades,
+                    100.0 * s.win_rate,
+                    s.fees
+                ),
+            )?;
+        }
+        w(out, format!("Wrote {}", args.out.display()))?;
+    }
+    Ok(report)
+}
+
+/// Train `agents` (names or `all`) for a scheduled job or new tokens; one
+/// line per agent.
+pub fn run_agents(
+    orch: &Orchestrator,
+    agent_names: &[String],
+    data: &DataSpec,
+    symbol: &str,
+    force: bool,
+) -> String {
+    let names: Vec<String> = if agent_names.iter().any(|a| a == "all") {
+        agents::names()
+    } else {
+        agent_names.to_vec()
+    };
+    let mut lines = Vec::new();
+    for a in names {
+        let spec = JobSpec {
+            agent: a.clone(),
+            data: data.clone(),
+            params: json!({}),
+            symbol: symbol.to_string(),
+            force,
+        };
+        match orch.train(&spec, &|_| {}) {
+            Ok(o) => lines.push(format!(
+                "{a}: {} ({})",
+                o.summary,
+                if o.promoted {
+                    "promoted"
+                } else {
+                    "kept current"
+                }
+            )),
+            Err(e) => lines.push(format!("{a}: FAILED: {e}")),
+        }
+    }
+    lines.join("; ")
+}
+
+/// Where the token watcher looks, if configured.
+pub fn token_source(cfg: &Config) -> Option<crate::tokens::TokenSource> {
+    use crate::tokens::TokenSource;
+    if let Some(f) = &cfg.tokens.symbols_file {
+        return Some(TokenSource::SymbolsFile(f.clone()));
+    }
+    cfg.tokens
+        .watch_dir
+        .clone()
+        .or_else(|| cfg.data.candles_dir.clone())
+        .map(TokenSource::CandleDir)
+}
+
+/// Start the token watcher: new tokens retrain the configured agents on
+/// every candle file of the watched directory (or the configured data).
+pub fn start_token_watcher(
+    app: &App,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<Option<std::thread::JoinHandle<()>>, TrainError> {
+    let Some(source) = token_source(&app.config) else {
+        return Ok(None);
+    };
+    let t = &app.config.tokens;
+    let watcher = crate::tokens::TokenWatcher::new(
+        source.clone(),
+        t.registry_file.clone(),
+        std::time::Duration::from_secs_f64(t.debounce_s.max(0.0)),
+    )?;
+    let orch = app.orch.clone();
+    let agents = t.agents.clone();
+    let fallback = app.config.data.spec();
+    let symbol = app.config.data.symbol.clone();
+    let on_new = Arc::new(move |tokens: Vec<String>| {
+        let files = source.candle_files();
+        let data = if files.is_empty() {
+            fallback.clone()
+        } else {
+            DataSpec::CsvFiles { paths: files }
+        };
+        eprintln!(
+            "tokens: new {}; retraining {}",
+            tokens.join(", "),
+            agents.join(", ")
+        );
+        let line = run_agents(&orch, &agents, &data, &symbol, false);
+        eprintln!("tokens: {line}");
+    });
+    Ok(Some(crate::tokens::watch(
+        watcher,
+        std::time::Duration::from_secs_f64(t.poll_s.max(0.05)),
+        stop,
+        on_new,
+    )))
+}
+
+/// Ensure a directory exists (for `--out`).
+pub fn ensure_dir(p: &Path) -> Result<(), TrainError> {
+    std::fs::create_dir_all(p).map_err(|e| TrainError::io(p, e))
+}

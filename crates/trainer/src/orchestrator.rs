@@ -1,0 +1,489 @@
+//! The orchestrator: runs training jobs end to end.
+//!
+//! A job ([`JobSpec`]) names an agent, a data source, parameters and a
+//! symbol. Steps: load candles; run the backtest bootstrap when the agent
+//! learns from strategy returns; train with a chronological split; score out
+//! of sample; save the artifact (manifest with metrics and checksums) and a
+//! report directory (`metrics.json`, plots, bootstrap files); publish the
+//! artifact to the model registry and make it current only when it is not
+//! worse than the current model on the agent's metric (or when forced).
+//! A failed job publishes nothing, so a good model is never replaced by a
+//! broken one.
+
+use crate::agents::{self, AgentTrainer, Bootstrap, MarketData, TrainCtx};
+use crate::error::TrainError;
+use crate::jobs::{DataSpec, JobOutcome, JobRunner, JobSpec};
+use agent_core::Direction;
+use agent_core::persist::{read_dir, to_blob};
+use backtest::{
+    Backtest, BacktestParams, Instrument, StrategyReturns, WindowSpec, spec_t2_strategies,
+};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use store::{ArtifactStore, LatestPointer, ModelRegistry, PromotePolicy};
+
+/// Where the orchestrator keeps things and the per-agent defaults.
+#[derive(Clone)]
+pub struct OrchestratorConfig {
+    /// The model store (local directory, S3, Supabase, ...).
+    pub store: Arc<dyn ArtifactStore>,
+    /// Training reports go to `<reports_dir>/<agent>/<symbol>/<stamp>/`.
+    pub reports_dir: PathBuf,
+    /// Parameters per agent from the config file; a job's own params
+    /// override them key by key.
+    pub agent_params: BTreeMap<String, Map<String, Value>>,
+}
+
+impl std::fmt::Debug for OrchestratorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrchestratorConfig")
+            .field("store", &self.store.describe())
+            .field("reports_dir", &self.reports_dir)
+            .field("agent_params", &self.agent_params)
+            .finish()
+    }
+}
+
+impl OrchestratorConfig {
+    /// A local store under `dir/models` and reports under `dir/reports`.
+    pub fn local(dir: &Path) -> Self {
+        Self {
+            store: Arc::new(store::LocalStore::new(dir.join("models"))),
+            reports_dir: dir.join("reports"),
+            agent_params: BTreeMap::new(),
+        }
+    }
+}
+
+/// The result of one training job.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrainOutcome {
+    pub agent: String,
+    pub symbol: String,
+    /// Out-of-sample metrics (as in the manifest).
+    pub metrics: BTreeMap<String, Value>,
+    pub promote_metric: String,
+    /// Registry key of the stored artifact.
+    pub key: String,
+    pub promoted: bool,
+    /// Why it was not promoted.
+    pub reason: Option<String>,
+    pub report_dir: PathBuf,
+    pub model_dir: PathBuf,
+    pub plots: Vec<PathBuf>,
+    pub summary: String,
+}
+
+/// Where `evaluate` takes the model from.
+#[derive(Debug, Clone)]
+pub enum ModelRef {
+    /// The current model of a symbol in the registry.
+    Current { symbol: String },
+    /// An artifact directory (e.g. a report's `model/`).
+    Dir(PathBuf),
+}
+
+/// Runs jobs; cheap to share behind an `Arc`.
+pub struct Orchestrator {
+    config: OrchestratorConfig,
+    registry: ModelRegistry<Arc<dyn ArtifactStore>>,
+    /// (agent, symbol) pairs training now: the same job never runs twice at once.
+    in_flight: Mutex<BTreeSet<(String, String)>>,
+    seq: AtomicU64,
+}
+
+/// Releases the in-flight slot even when training fails or panics.
+struct FlightGuard<'a> {
+    set: &'a Mutex<BTreeSet<(String, String)>>,
+    key: (String, String),
+}
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+    }
+}
+
+/// Progress stages of a job, as fractions of the whole.
+const LOAD_END: f64 = 0.05;
+const BOOT_END: f64 = 0.15;
+const TRAIN_END: f64 = 0.9;
+
+impl Orchestrator {
+    pub fn new(config: OrchestratorConfig) -> Self {
+        let registry = ModelRegistry::new(config.store.clone());
+        Self {
+            config,
+            registry,
+            in_flight: Mutex::new(BTreeSet::new()),
+            seq: AtomicU64::new(0),
+        }
+    }
+
+    pub fn config(&self) -> &OrchestratorConfig {
+        &self.config
+    }
+
+    pub fn registry(&self) -> &ModelRegistry<Arc<dyn ArtifactStore>> {
+        &self.registry
+    }
+
+    /// The agents this build trains.
+    pub fn agent_names(&self) -> Vec<String> {
+        agents::names()
+    }
+
+    /// Config-file params overlaid by the job's params.
+    fn params_for(&self, agent: &str, job: &Value) -> Result<Map<String, Value>, TrainError> {
+        let mut p = self
+            .config
+            .agent_params
+            .get(agent)
+            .cloned()
+            .unwrap_or_default();
+        match job {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    p.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Null => {}
+            other => {
+                return Err(TrainError::Params {
+                    agent: agent.to_string(),
+                    why: format!("params must be a JSON object, got {other}"),
+                });
+            }
+        }
+        Ok(p)
+    }
+
+    /// Check a job without running it: the agent exists, every parameter
+    /// name is one the agent accepts, the data files exist.
+    pub fn check(&self, spec: &JobSpec) -> Result<(), TrainError> {
+        let agent = agents::get(&spec.agent)?;
+        store::validate_key(&spec.symbol).map_err(|e| TrainError::Data(e.to_string()))?;
+        let params = self.params_for(agent.name(), &spec.params)?;
+        check_param_names(agent.as_ref(), &params)?;
+        let paths: &[PathBuf] = match &spec.data {
+            DataSpec::Synthetic { .. } => &[],
+            DataSpec::Csv { path } => std::slice::from_ref(path),
+            DataSpec::CsvFiles { paths } => paths,
+        };
+        for p in paths {
+            if !p.is_file() {
+                return Err(TrainError::Data(format!(
+                    "candle file {} does not exist",
+                    p.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Train one job end to end (see the module docs).
+    pub fn train(
+        &self,
+        spec: &JobSpec,
+        progress: &(dyn Fn(f64) + Sync),
+    ) -> Result<TrainOutcome, TrainError> {
+        let agent = agents::get(&spec.agent)?;
+        store::validate_key(&spec.symbol).map_err(|e| TrainError::Data(e.to_string()))?;
+        let params = self.params_for(agent.name(), &spec.params)?;
+        check_param_names(agent.as_ref(), &params)?;
+        let key = (agent.name().to_string(), spec.symbol.clone());
+        {
+            let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            if !set.insert(key.clone()) {
+                return Err(TrainError::Data(format!(
+                    "a {} job for symbol {} is already running",
+                    key.0, key.1
+                )));
+            }
+        }
+        let _guard = FlightGuard {
+            set: &self.in_flight,
+            key,
+        };
+        progress(0.0);
+        let data = load_data(&spec.data)?;
+        progress(LOAD_END);
+        let report_dir = self.new_report_dir(agent.name(), &spec.symbol)?;
+        let returns = match agent.bootstrap() {
+            Bootstrap::StrategyReturns => Some(bootstrap(&data, &report_dir.join("bootstrap"))?),
+            Bootstrap::Candles => None,
+        };
+        progress(BOOT_END);
+        let stage = |p: f64| progress(BOOT_END + (TRAIN_END - BOOT_END) * p.clamp(0.0, 1.0));
+        let ctx = TrainCtx {
+            data: &data,
+            returns: returns.as_ref(),
+            params: &params,
+            out_dir: &report_dir,
+            progress: &stage,
+        };
+        let trained = agent.train(&ctx)?;
+        progress(TRAIN_END);
+
+        let (metric, direction) = agent.promote_metric();
+        let policy = if spec.force {
+            PromotePolicy::Always
+        } else {
+            PromotePolicy::IfNotWorse {
+                metric: metric.to_string(),
+                direction,
+            }
+        };
+        let (manifest, files) = read_dir(&trained.model_dir)?;
+        let blob = to_blob(&manifest, &files)?;
+        let published = self.registry.publish_blob(&blob, &spec.symbol, policy)?;
+        let outcome = TrainOutcome {
+            agent: agent.name().to_string(),
+            symbol: spec.symbol.clone(),
+            metrics: trained.metrics,
+            promote_metric: metric.to_string(),
+            key: published.key,
+            promoted: published.promoted,
+            reason: published.reason,
+            report_dir: report_dir.clone(),
+            model_dir: trained.model_dir,
+            plots: trained.plots,
+            summary: trained.summary,
+        };
+        let report = json!({
+            "agent": outcome.agent,
+            "symbol": outcome.symbol,
+            "data": data.source,
+            "params": Value::Object(params),
+            "metrics": outcome.metrics,
+            "promote_metric": metric,
+            "promote_direction": match direction { Direction::Maximize => "maximize", Direction::Minimize => "minimize" },
+            "force": spec.force,
+            "key": outcome.key,
+            "promoted": outcome.promoted,
+            "reason": outcome.reason,
+            "plots": outcome.plots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "summary": outcome.summary,
+            "finished_at": agent_core::persist::now_rfc3339(),
+        });
+        let text = serde_json::to_vec_pretty(&report).unwrap_or_default();
+        agent_core::write_atomic(&report_dir.join("metrics.json"), &text)?;
+        progress(1.0);
+        Ok(outcome)
+    }
+
+    fn new_report_dir(&self, agent: &str, symbol: &str) -> Result<PathBuf, TrainError> {
+        let stamp: String = agent_core::persist::now_rfc3339()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let n = self.seq.fetch_add(1, Ordering::SeqCst);
+        let dir = self
+            .config
+            .reports_dir
+            .join(agent)
+            .join(symbol)
+            .join(format!("{stamp}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| TrainError::io(&dir, e))?;
+        Ok(dir)
+    }
+
+    /// Score a saved model on data without changing anything.
+    pub fn evaluate(
+        &self,
+        agent: &str,
+        model: &ModelRef,
+        data: &DataSpec,
+    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        let a = agents::get(agent)?;
+        let blob = match model {
+            ModelRef::Current { symbol } => self.registry.fetch_latest(a.name(), symbol)?.1,
+            ModelRef::Dir(dir) => {
+                let (m, f) = read_dir(dir)?;
+                to_blob(&m, &f)?
+            }
+        };
+        let data = load_data(data)?;
+        let returns = match a.bootstrap() {
+            Bootstrap::StrategyReturns => {
+                let (_, c) = data.primary()?;
+                Some(StrategyReturns::compute(
+                    c,
+                    &spec_t2_strategies(),
+                    &WindowSpec::spec_t2(),
+                )?)
+            }
+            Bootstrap::Candles => None,
+        };
+        a.evaluate(&blob, &data, returns.as_ref())
+    }
+
+    /// Every current model (agent, symbol, pointer).
+    pub fn current_models(&self) -> Result<Vec<LatestPointer>, TrainError> {
+        let mut out = Vec::new();
+        for key in self.registry.store().list("models/")? {
+            let parts: Vec<&str> = key.split('/').collect();
+            if parts.len() == 4
+                && parts[3] == "LATEST.json"
+                && let Some(p) = self.registry.latest(parts[1], parts[2])?
+            {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Pointer, history and stored versions of one agent and symbol.
+    pub fn show(&self, agent: &str, symbol: &str) -> Result<Value, TrainError> {
+        Ok(json!({
+            "agent": agent,
+            "symbol": symbol,
+            "current": self.registry.latest(agent, symbol)?,
+            "history": self.registry.history(agent, symbol)?,
+            "versions": self.registry.versions(agent, symbol)?,
+        }))
+    }
+
+    /// Make a stored version current (verified first).
+    pub fn promote(&self, key: &str, symbol: &str) -> Result<LatestPointer, TrainError> {
+        Ok(self.registry.promote(key, symbol)?)
+    }
+
+    /// Make the previous current model current again.
+    pub fn rollback(&self, agent: &str, symbol: &str) -> Result<LatestPointer, TrainError> {
+        Ok(self.registry.rollback(agent, symbol)?)
+    }
+
+    /// The agent trainer called `name`.
+    pub fn agent(&self, name: &str) -> Result<Box<dyn AgentTrainer>, TrainError> {
+        agents::get(name)
+    }
+}
+
+impl JobRunner for Orchestrator {
+    fn agents(&self) -> Vec<String> {
+        self.agent_names()
+    }
+
+    fn validate(&self, spec: &JobSpec) -> Result<(), String> {
+        self.check(spec).map_err(|e| e.to_string())
+    }
+
+    fn run(&self, spec: &JobSpec, progress: &(dyn Fn(f64) + Sync)) -> Result<JobOutcome, String> {
+        let o = self.train(spec, progress).map_err(|e| e.to_string())?;
+        let message = match (&o.promoted, &o.reason) {
+            (true, _) => format!("{} (promoted)", o.summary),
+            (false, Some(r)) => format!("{} (kept the current model: {r})", o.summary),
+            (false, None) => format!("{} (not promoted)", o.summary),
+        };
+        Ok(JobOutcome {
+            metrics: serde_json::to_value(&o.metrics).unwrap_or(Value::Null),
+            artifact: Some(o.key),
+            promoted: o.promoted,
+            message,
+        })
+    }
+
+    fn models(&self) -> Value {
+        match self.current_models() {
+            Ok(v) => serde_json::to_value(v).unwrap_or_else(|_| json!([])),
+            Err(e) => json!({ "error": e.to_string() }),
+        }
+    }
+}
+
+/// Every key of `params` must be one the agent accepts; the error lists
+/// them all (the agent's own keys and the trainer-level ones).
+fn check_param_names(
+    agent: &dyn AgentTrainer,
+    params: &Map<String, Value>,
+) -> Result<(), TrainError> {
+    let known = agent.param_keys();
+    for k in params.keys() {
+        if !known.contains(&k.as_str()) {
+            return Err(agents::unknown_param(agent.name(), k, &known));
+        }
+    }
+    Ok(())
+}
+
+/// Load the candles a job asks for.
+pub fn load_data(spec: &DataSpec) -> Result<MarketData, TrainError> {
+    match spec {
+        DataSpec::Synthetic { seed, bars } => {
+            let run = market::SyntheticMarket::new()
+                .seed(*seed)
+                .bars(*bars)
+                .generate()?;
+            Ok(MarketData {
+                series: vec![("SYNTH".to_string(), run.candles)],
+                source: format!("synthetic market (seed {seed}, {bars} bars)"),
+            })
+        }
+        DataSpec::Csv { path } => load_files(std::slice::from_ref(path)),
+        DataSpec::CsvFiles { paths } => load_files(paths),
+    }
+}
+
+fn load_files(paths: &[PathBuf]) -> Result<MarketData, TrainError> {
+    if paths.is_empty() {
+        return Err(TrainError::Data("no candle files given".into()));
+    }
+    let mut series = Vec::new();
+    for p in paths {
+        let c = market::read_candles(p)?;
+        series.push((symbol_of(p), c));
+    }
+    Ok(MarketData {
+        series,
+        source: paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// The symbol a candle file stands for: its file stem up to the first `-`
+/// or `_` (`BTCUSDT-1h.csv` -> `BTCUSDT`).
+pub fn symbol_of(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let head = stem.split(['-', '_']).next().unwrap_or("");
+    let clean: String = head
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    if clean.is_empty() {
+        "UNKNOWN".into()
+    } else {
+        clean.to_ascii_uppercase()
+    }
+}
+
+/// The backtest bootstrap: per-window returns of the shipped strategies
+/// (the input of linucb, meta-selector and ppo) plus the trade log,
+/// `strategy_pnl.csv` and equity curves of the same strategies, all written
+/// to `dir` so the agent's inputs can be inspected.
+pub fn bootstrap(data: &MarketData, dir: &Path) -> Result<StrategyReturns, TrainError> {
+    let (_, candles) = data.primary()?;
+    let returns = StrategyReturns::compute(candles, &spec_t2_strategies(), &WindowSpec::spec_t2())?;
+    returns.write_csv(&dir.join("strategy_returns.csv"))?;
+    let instruments: Vec<Instrument<'_>> = data
+        .series
+        .iter()
+        .map(|(s, c)| Instrument::new(s, c))
+        .collect();
+    let report = Backtest::new(BacktestParams::new().fee_bps(10.0))?
+        .run(&instruments, &spec_t2_strategies())?;
+    report.write_dir(dir)?;
+    Ok(returns)
+}

@@ -149,10 +149,19 @@ pub struct BacktestArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Comma-separated strategies: buy_hold, sma_cross, ema_cross,
-    /// zscore_mr, breakout_24, rsi_rev, momentum_24 (default: the five SPEC
-    /// T2 strategies).
+    /// zscore_mr, breakout_24, rsi_rev, momentum_24, and the agent-driven
+    /// ou_mean_rev (the current ou-mean model's settings, or its defaults
+    /// when none is published) and lstm (needs a published lstm model:
+    /// `cointrainer train lstm`). Default: the five SPEC T2 strategies.
     #[arg(long, value_delimiter = ',')]
     pub strategies: Vec<String>,
+    /// Symbol whose published agent models drive ou_mean_rev and lstm.
+    #[arg(long, default_value = "GLOBAL")]
+    pub model_symbol: String,
+    /// The lstm bot goes long above +threshold and short below -threshold
+    /// (in the model's target unit; T6 models predict percent log returns).
+    #[arg(long, default_value_t = 0.0)]
+    pub lstm_threshold: f64,
     /// Output directory.
     #[arg(long, default_value = "backtest-out")]
     pub out: PathBuf,

@@ -7,6 +7,8 @@ use crate::config::Config;
 use crate::error::TrainError;
 use crate::jobs::{DataSpec, JobSpec};
 use crate::orchestrator::{ModelRef, Orchestrator, TrainOutcome, load_data};
+use agent_core::Persist;
+use backtest::agents::{LstmPredictor, OuScorer};
 use backtest::{
     Backtest, BacktestParams, BacktestReport, BuyHold, DonchianBreakout, Instrument, Momentum,
     RsiReversal, SmaCross, Strategy, StrategyReturns, WindowSpec, ZScoreReversion,
@@ -325,11 +327,70 @@ pub fn strategy_by_name(name: &str) -> Result<Box<dyn Strategy>, TrainError> {
         "momentum_24" => Box::new(Momentum::new(24, 0.0)?),
         other => {
             return Err(TrainError::Data(format!(
-                "unknown strategy `{other}`; known: buy_hold, sma_cross, ema_cross, zscore_mr, breakout_24, rsi_rev, momentum_24"
+                "unknown strategy `{other}`; known: buy_hold, sma_cross, ema_cross, zscore_mr, breakout_24, rsi_rev, momentum_24, ou_mean_rev, lstm"
             )));
         }
     };
     Ok(s)
+}
+
+/// A strategy driven by a published agent model: `ou_mean_rev` (the ou-mean
+/// model's window and thresholds, refitted every bar as in live use; the
+/// agent's defaults when none is published) or `lstm` (the current lstm
+/// model; an error when there is none).
+fn agent_strategy(
+    app: &App,
+    name: &str,
+    args: &BacktestArgs,
+    out: &mut dyn Write,
+) -> Result<Box<dyn Strategy>, TrainError> {
+    let agent_err = |agent: &str, why: String| TrainError::Agent {
+        agent: agent.into(),
+        why,
+    };
+    match name {
+        "ou_mean_rev" => {
+            let params = match app.orch.current_blob("ou-mean", &args.model_symbol) {
+                Ok(blob) => {
+                    let m = ou_mean::MeanReversionModel::from_bytes(&blob)
+                        .map_err(|e| agent_err("ou-mean", e.to_string()))?;
+                    m.params().clone()
+                }
+                Err(_) => {
+                    if !args.json {
+                        w(
+                            out,
+                            format!(
+                                "note: no ou-mean model published for {}; ou_mean_rev uses the agent's defaults",
+                                args.model_symbol
+                            ),
+                        )?;
+                    }
+                    ou_mean::MeanReversionValidParams::default()
+                }
+            };
+            Ok(Box::new(OuScorer::new(params)?.into_strategy()?))
+        }
+        _ => {
+            let blob = app
+                .orch
+                .current_blob("lstm", &args.model_symbol)
+                .map_err(|e| {
+                    agent_err(
+                        "lstm",
+                        format!(
+                            "no usable lstm model for {} ({e}); train one with `cointrainer train lstm`",
+                            args.model_symbol
+                        ),
+                    )
+                })?;
+            let model =
+                lstm::LstmModel::from_bytes(&blob).map_err(|e| agent_err("lstm", e.to_string()))?;
+            Ok(Box::new(
+                LstmPredictor::new(model)?.into_strategy(args.lstm_threshold)?,
+            ))
+        }
+    }
 }
 
 /// `backtest`: writes into `args.out` the trade log, `strategy_pnl.csv`,
@@ -351,7 +412,10 @@ pub fn backtest(
     };
     let strategies = names
         .iter()
-        .map(|n| strategy_by_name(n))
+        .map(|n| match n.trim() {
+            "ou_mean_rev" | "lstm" => agent_strategy(app, n.trim(), args, out),
+            _ => strategy_by_name(n),
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let data = load_data(&app.data_spec(&args.data))?;
     let bt = Backtest::new(

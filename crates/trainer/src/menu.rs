@@ -127,6 +127,8 @@ pub fn run(app: &App, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
                     take_profit: None,
                     window_bars: 24,
                     json: false,
+                    model_symbol: app.config.data.symbol.clone(),
+                    lstm_threshold: 0.0,
                 };
                 commands::backtest(app, &args, out).map(|_| ())
             }

@@ -324,6 +324,13 @@ impl Orchestrator {
         a.evaluate(&blob, &data, returns.as_ref())
     }
 
+    /// The artifact blob of the current model of `agent` for `symbol`,
+    /// checked against its pointer's hash.
+    pub fn current_blob(&self, agent: &str, symbol: &str) -> Result<Vec<u8>, TrainError> {
+        let a = agents::get(agent)?;
+        Ok(self.registry.fetch_latest(a.name(), symbol)?.1)
+    }
+
     /// Every current model (agent, symbol, pointer).
     pub fn current_models(&self) -> Result<Vec<LatestPointer>, TrainError> {
         let mut out = Vec::new();

@@ -398,6 +398,8 @@ fn backtest_command_writes_trades_pnl_returns_and_equity_png() {
         take_profit: None,
         window_bars: 24,
         json: false,
+        model_symbol: "GLOBAL".into(),
+        lstm_threshold: 0.0,
     };
     let mut out = Vec::new();
     let report = commands::backtest(&app, &args, &mut out).unwrap();
@@ -427,6 +429,56 @@ fn backtest_command_writes_trades_pnl_returns_and_equity_png() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("nope") && e.contains("buy_hold"), "{e}");
+}
+
+#[test]
+fn agent_strategies_backtest_on_published_models_and_say_when_one_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(small_config(dir.path())).unwrap();
+    let args = BacktestArgs {
+        data: DataArgs {
+            data: vec![],
+            seed: Some(4),
+            bars: Some(1_500),
+        },
+        strategies: vec!["lstm".into()],
+        out: dir.path().join("bt"),
+        fee_bps: 10.0,
+        slippage_bps: 0.0,
+        fraction: 1.0,
+        stop_loss: None,
+        take_profit: None,
+        window_bars: 24,
+        json: false,
+        model_symbol: "GLOBAL".into(),
+        lstm_threshold: 0.0,
+    };
+    // No lstm model yet: a clear error that says how to get one.
+    let e = commands::backtest(&app, &args, &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cointrainer train lstm"), "{e}");
+    // Published models drive the agent strategies.
+    for agent in ["lstm", "ou-mean"] {
+        app.orch.train(&job(agent, false), &|_| {}).unwrap();
+    }
+    let args = BacktestArgs {
+        strategies: vec!["ou_mean_rev".into(), "lstm".into()],
+        ..args
+    };
+    let report = commands::backtest(&app, &args, &mut Vec::new()).unwrap();
+    let names: Vec<&str> = report
+        .strategies
+        .iter()
+        .map(|s| s.strategy.as_str())
+        .collect();
+    assert_eq!(names, ["ou_mean_rev", "lstm"]);
+    // With threshold 0 the lstm bot is always in the market after warm-up.
+    assert!(
+        report.strategies[1].exposure > 0.5,
+        "{:?}",
+        report.strategies[1]
+    );
 }
 
 #[test]

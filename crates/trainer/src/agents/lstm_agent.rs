@@ -1,6 +1,8 @@
 //! `lstm`: sequence regressor of the next bars' log return (percent) from
-//! windows of the 12 T0 features; trained on the first bars, scored on the
-//! held-out last bars.
+//! windows of the five SPEC T6 inputs (`backtest::LSTM_FEATURES`: the T0
+//! definitions of lr_1, vol_24, rsi_14, zscore_20, vol_z_20), so the model
+//! drives the backtester's LSTM bot as trained; trained on the first bars,
+//! scored on the held-out last bars.
 
 use super::*;
 use agent_core::{Dataset, ParamGuard, Persist};
@@ -15,7 +17,17 @@ pub struct LstmAgent;
 /// Rows with finite features and a label: the T0 warm-up rows at the start
 /// and the last `horizon` rows (no future yet) are dropped.
 fn dataset(candles: &Candles, horizon: usize) -> Result<Dataset, TrainError> {
-    let x = market::feature_matrix(candles);
+    let all = market::feature_matrix(candles);
+    let cols: Vec<usize> = backtest::LSTM_FEATURES
+        .iter()
+        .map(|f| {
+            market::FEATURES
+                .iter()
+                .position(|g| g == f)
+                .ok_or_else(|| TrainError::Data(format!("lstm: T0 has no feature `{f}`")))
+        })
+        .collect::<Result<_, _>>()?;
+    let x = all.select(ndarray::Axis(1), &cols);
     let y =
         forward_log_returns(&candles.close, horizon, 100.0).map_err(|e| agent_err(AGENT, &e))?;
     let n = x.nrows().min(y.len());
@@ -28,7 +40,10 @@ fn dataset(candles: &Candles, horizon: usize) -> Result<Dataset, TrainError> {
             "lstm: {n} bars leave no labelled rows after the feature warm-up ({first} bars)"
         )));
     }
-    let names = market::FEATURES.iter().map(|s| s.to_string()).collect();
+    let names = backtest::LSTM_FEATURES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     Dataset::new(
         x.slice(s![first..end, ..]).to_owned(),
         Array1::from(y[first..end].to_vec()),

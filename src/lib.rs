@@ -4,6 +4,10 @@
 
 pub use agent_core as core;
 pub use market;
+pub use store;
+
+pub mod live;
+pub use live::{CandleBuffer, LiveError, LiveModel, ModelSlot, Origin};
 
 #[cfg(feature = "signal")]
 pub use signal;

@@ -1,7 +1,9 @@
 //! Trained agents as strategy hooks, each behind the agent's feature:
 //! [`OuScorer`] (`ou-mean`) implements [`MeanReversionScorer`] for the
-//! mean-reversion bot and [`LstmPredictor`] (`lstm`) implements
-//! [`SequencePredictor`] for the LSTM bot. The dependency points from the
+//! mean-reversion bot, [`LstmPredictor`] (`lstm`) implements
+//! [`SequencePredictor`] for the LSTM bot, and [`RegimeAgentLabeler`]
+//! (`regime`) labels each trade's regime at entry with the regime agent
+//! instead of the volatility-tercile rule. The dependency points from the
 //! backtester to the agents, never back.
 //!
 //! [`MeanReversionScorer`]: crate::MeanReversionScorer
@@ -12,6 +14,116 @@ pub use ou::OuScorer;
 
 #[cfg(feature = "lstm")]
 pub use lstm_hook::LstmPredictor;
+
+#[cfg(feature = "regime")]
+pub use regime_hook::RegimeAgentLabeler;
+
+#[cfg(feature = "regime")]
+mod regime_hook {
+    use crate::error::{BacktestError, Result};
+    use crate::regime::{FittedRegime, RegimeLabeler};
+    use crate::view::BarView;
+    use market::Candles;
+    use regime::{RegimeData, RegimeModel, RegimeValidParams};
+    use std::sync::Arc;
+
+    /// Bars of history handed to the model per label: the T0 recursions
+    /// (RSI, ATR) have forgotten their start value well within this.
+    const TAIL_BARS: usize = 512;
+
+    /// The regime agent as the backtest's regime-at-entry labeller. Either
+    /// a regime model is trained on each symbol's training span inside
+    /// [`RegimeLabeler::fit`] (so walk-forward windows never label with a
+    /// model that saw their test period), or one pre-trained model labels
+    /// every symbol (it must not have been trained on the backtested period).
+    #[derive(Debug, Clone)]
+    pub struct RegimeAgentLabeler {
+        how: How,
+    }
+
+    #[derive(Debug, Clone)]
+    enum How {
+        TrainPerSymbol(RegimeValidParams),
+        Pretrained(Arc<RegimeModel>),
+    }
+
+    impl RegimeAgentLabeler {
+        /// Train a regime model with `params` on each training span.
+        pub fn train_per_symbol(params: RegimeValidParams) -> Self {
+            Self {
+                how: How::TrainPerSymbol(params),
+            }
+        }
+
+        /// Label with one already-trained model.
+        pub fn pretrained(model: Arc<RegimeModel>) -> Self {
+            Self {
+                how: How::Pretrained(model),
+            }
+        }
+    }
+
+    fn agent_err(e: impl std::fmt::Display) -> BacktestError {
+        BacktestError::Agent {
+            agent: "regime",
+            why: e.to_string(),
+        }
+    }
+
+    impl RegimeLabeler for RegimeAgentLabeler {
+        fn name(&self) -> &str {
+            "regime_agent"
+        }
+
+        fn min_history(&self) -> usize {
+            market::features::WARMUP_BARS + 1
+        }
+
+        fn fit(&self, train: &Candles) -> Result<Box<dyn FittedRegime>> {
+            let model = match &self.how {
+                How::Pretrained(m) => m.clone(),
+                How::TrainPerSymbol(params) => {
+                    let data = RegimeData::from_candles(
+                        &[("train", train)],
+                        market::features::HORIZON_BARS,
+                        params.fit_fraction,
+                    )
+                    .map_err(agent_err)?;
+                    Arc::new(agent_core::Fit::fit(params, &data).map_err(agent_err)?)
+                }
+            };
+            Ok(Box::new(Fitted(model)))
+        }
+    }
+
+    struct Fitted(Arc<RegimeModel>);
+
+    impl FittedRegime for Fitted {
+        /// The model's most probable regime from the T0 features of the
+        /// current bar (computed on the trailing bars only); medium when
+        /// the model cannot answer, which the validated candles and
+        /// `min_history` rule out in practice.
+        fn label(&self, view: &BarView<'_>) -> u8 {
+            let n = view.len();
+            let from = n.saturating_sub(TAIL_BARS);
+            let mut c = Candles::with_capacity(n - from);
+            for i in from..n {
+                c.push(
+                    view.ts()[i],
+                    view.open()[i],
+                    view.high()[i],
+                    view.low()[i],
+                    view.close()[i],
+                    view.volume()[i],
+                );
+            }
+            self.0
+                .classify_candles(&c)
+                .map(|p| p.regime.index())
+                .unwrap_or(1)
+        }
+    }
+}
 
 #[cfg(feature = "ou-mean")]
 mod ou {

@@ -1,10 +1,10 @@
-//! The regime written on every trade ("regime at entry"). Until the regime
-//! agent lands, trades are labelled by the volatility-tercile rule of
+//! The regime written on every trade ("regime at entry"). By default trades
+//! are labelled by the volatility-tercile rule of
 //! `shared/bench/SPEC.md`: trailing 24-bar realised volatility (sample std
 //! of 1-bar log returns), cut at its 1/3 and 2/3 quantiles (numpy linear)
 //! **fit on the training span only**, `<=` rule (0 = low, 1 = medium,
-//! 2 = high). The regime agent replaces it by implementing
-//! [`RegimeLabeler`].
+//! 2 = high). With the `regime` feature the regime agent labels them
+//! instead (`crate::agents::RegimeAgentLabeler`, a [`RegimeLabeler`]).
 
 use crate::error::{BacktestError, Result};
 use crate::indicators::trailing_log_vol;

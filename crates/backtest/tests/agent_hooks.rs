@@ -1,10 +1,12 @@
-//! The agent-driven strategies with real agents plugged in: the
-//! mean-reversion bot on the `ou-mean` scorer and the LSTM bot on an `lstm`
-//! model (both features are on in the workspace build).
-#![cfg(all(feature = "ou-mean", feature = "lstm"))]
+//! The agent-driven parts with real agents plugged in: the mean-reversion
+//! bot on the `ou-mean` scorer, the LSTM bot on an `lstm` model and the
+//! regime agent labelling trades (the features are on in the workspace
+//! build).
+#![cfg(all(feature = "ou-mean", feature = "lstm", feature = "regime"))]
 
 use agent_core::{ParamGuard, SplitMix64};
-use backtest::agents::{LstmPredictor, OuScorer};
+use backtest::agents::{LstmPredictor, OuScorer, RegimeAgentLabeler};
+use backtest::{Backtest, BacktestParams, Instrument, spec_t2_strategies};
 use backtest::{LSTM_FEATURES, Position, Strategy, target_positions};
 use lstm::{Dims, ImportSpec, LstmModel, LstmWeights};
 use market::Candles;
@@ -140,4 +142,48 @@ fn lstm_bot_runs_a_model_and_rejects_one_on_other_features() {
     assert!(pos.iter().skip(40).all(|p| *p != Position::Flat));
     let err = LstmPredictor::new(lstm_model(&["a", "b", "c", "d", "e"])).unwrap_err();
     assert!(err.to_string().contains("lstm"), "{err}");
+}
+
+#[test]
+fn the_regime_agent_labels_trades_after_training_on_the_training_span_only() {
+    let c = market::SyntheticMarket::new()
+        .seed(12)
+        .bars(3_000)
+        .generate()
+        .unwrap()
+        .candles;
+    let params = regime::RegimeModel::params()
+        .num_leaves(vec![7])
+        .n_estimators(vec![30])
+        .check()
+        .unwrap();
+    let labeler = RegimeAgentLabeler::train_per_symbol(params);
+    let bt = Backtest::new(BacktestParams::new()).unwrap();
+    let report = bt
+        .run_with_labeler(
+            &[Instrument::new("SYNTH", &c)],
+            &spec_t2_strategies(),
+            &labeler,
+        )
+        .unwrap();
+    assert_eq!(report.regime_labeler, "regime_agent");
+    assert!(!report.trades.is_empty());
+    assert!(report.trades.iter().all(|t| t.regime <= 2));
+    // A regime-switching market shows more than one regime at entry.
+    let mut seen = [false; 3];
+    for t in &report.trades {
+        seen[t.regime as usize] = true;
+    }
+    assert!(seen.iter().filter(|s| **s).count() >= 2, "{seen:?}");
+    // Deterministic: the same run labels the same way.
+    let again = bt
+        .run_with_labeler(
+            &[Instrument::new("SYNTH", &c)],
+            &spec_t2_strategies(),
+            &labeler,
+        )
+        .unwrap();
+    let regimes =
+        |r: &backtest::BacktestReport| r.trades.iter().map(|t| t.regime).collect::<Vec<_>>();
+    assert_eq!(regimes(&report), regimes(&again));
 }

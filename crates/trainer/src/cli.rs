@@ -158,6 +158,11 @@ pub struct BacktestArgs {
     /// Symbol whose published agent models drive ou_mean_rev and lstm.
     #[arg(long, default_value = "GLOBAL")]
     pub model_symbol: String,
+    /// Label each trade's regime at entry with the regime agent, trained on
+    /// each symbol's training span (the first 80% of its bars), instead of
+    /// the volatility-tercile rule.
+    #[arg(long)]
+    pub regime_agent: bool,
     /// The lstm bot goes long above +threshold and short below -threshold
     /// (in the model's target unit; T6 models predict percent log returns).
     #[arg(long, default_value_t = 0.0)]

@@ -431,6 +431,13 @@ pub fn backtest(
         .iter()
         .map(|(s, c)| Instrument::new(s, c))
         .collect();
+    let labeler: Box<dyn backtest::RegimeLabeler> = if args.regime_agent {
+        Box::new(backtest::agents::RegimeAgentLabeler::train_per_symbol(
+            regime::RegimeValidParams::default(),
+        ))
+    } else {
+        Box::new(backtest::VolTercileLabeler::default())
+    };
     // One strategy at a time (each has its own account), so the bar can move.
     let pb = progress_bar(args.json, strategies.len() as u64 + 1, "backtest");
     let mut report = BacktestReport {
@@ -441,7 +448,7 @@ pub fn backtest(
     };
     for s in &strategies {
         pb.set_message(s.name().to_string());
-        let r = bt.run(&instruments, std::slice::from_ref(s))?;
+        let r = bt.run_with_labeler(&instruments, std::slice::from_ref(s), labeler.as_ref())?;
         report.strategies.extend(r.strategies);
         report.trades.extend(r.trades);
         report.equity.extend(r.equity);

@@ -129,6 +129,7 @@ pub fn run(app: &App, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
                     json: false,
                     model_symbol: app.config.data.symbol.clone(),
                     lstm_threshold: 0.0,
+                    regime_agent: false,
                 };
                 commands::backtest(app, &args, out).map(|_| ())
             }

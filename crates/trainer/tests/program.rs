@@ -400,6 +400,7 @@ fn backtest_command_writes_trades_pnl_returns_and_equity_png() {
         json: false,
         model_symbol: "GLOBAL".into(),
         lstm_threshold: 0.0,
+        regime_agent: false,
     };
     let mut out = Vec::new();
     let report = commands::backtest(&app, &args, &mut out).unwrap();
@@ -452,6 +453,7 @@ fn agent_strategies_backtest_on_published_models_and_say_when_one_is_missing() {
         json: false,
         model_symbol: "GLOBAL".into(),
         lstm_threshold: 0.0,
+        regime_agent: false,
     };
     // No lstm model yet: a clear error that says how to get one.
     let e = commands::backtest(&app, &args, &mut Vec::new())
@@ -464,6 +466,7 @@ fn agent_strategies_backtest_on_published_models_and_say_when_one_is_missing() {
     }
     let args = BacktestArgs {
         strategies: vec!["ou_mean_rev".into(), "lstm".into()],
+        regime_agent: true,
         ..args
     };
     let report = commands::backtest(&app, &args, &mut Vec::new()).unwrap();
@@ -473,6 +476,7 @@ fn agent_strategies_backtest_on_published_models_and_say_when_one_is_missing() {
         .map(|s| s.strategy.as_str())
         .collect();
     assert_eq!(names, ["ou_mean_rev", "lstm"]);
+    assert_eq!(report.regime_labeler, "regime_agent");
     // With threshold 0 the lstm bot is always in the market after warm-up.
     assert!(
         report.strategies[1].exposure > 0.5,

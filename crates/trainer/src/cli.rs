@@ -45,7 +45,7 @@ pub enum Command {
     /// (or the variable named by server.token_env).
     Serve(ServeArgs),
     /// Run the cron schedule of the config file ([[schedule.jobs]]) until
-    /// interrupted; also watches for new tokens when [tokens] names a source.
+    /// interrupted; also watches for new tokens when `[tokens]` names a source.
     Schedule(ScheduleArgs),
     /// Interactive console menu (numbered choices, one per line; works with
     /// piped input).
@@ -85,7 +85,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub symbol: Option<String>,
     /// Agent parameters as a JSON object, e.g. '{"alpha": 0.5}'; overrides
-    /// [agents.<name>] of the config key by key. With `all`, an object of
+    /// `[agents.<name>]` of the config key by key. With `all`, an object of
     /// objects keyed by agent name.
     #[arg(long, conflicts_with = "params_file")]
     pub params: Option<String>,

@@ -666,3 +666,54 @@ fn a_csv_dropped_into_the_watched_directory_retrains_regime_once() {
     let reg = TokenRegistry::load(&dir.path().join("tokens.json")).unwrap();
     assert!(reg.tokens.contains_key("XRPUSDT"));
 }
+
+#[test]
+fn models_trained_by_the_program_serve_the_live_side_bar_by_bar() {
+    use cointrainer::live::{Bar, CandleBuffer, LiveRegime, LiveSignal, ModelSlot, load_latest};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let orch = orchestrator(dir.path());
+    for agent in ["regime", "signal", "linucb"] {
+        orch.train(&job(agent, false), &|_| {})
+            .unwrap_or_else(|e| panic!("{agent}: {e}"));
+    }
+    let reg = orch.registry();
+    // Loading validates pointer, checksum, format and feature order against
+    // the live feature code.
+    load_latest::<linucb::LinUcb, _>(reg, "GLOBAL").expect("linucb loads");
+    let regime_slot = Arc::new(ModelSlot::<regime::RegimeModel>::from_registry(
+        reg, "GLOBAL",
+    ));
+    assert!(!regime_slot.is_fallback(), "{:?}", regime_slot.last_error());
+    let live_regime = LiveRegime::new(regime_slot);
+    let live_signal = LiveSignal::new(Arc::new(ModelSlot::<signal::SignalModel>::from_registry(
+        reg, "GLOBAL",
+    )));
+    // Replay unseen candles as if live.
+    let c = market::SyntheticMarket::new()
+        .seed(99)
+        .bars(400)
+        .generate()
+        .unwrap()
+        .candles;
+    let mut buf = CandleBuffer::with_default_capacity();
+    let mut answered = 0;
+    for t in 0..c.len() {
+        buf.push(Bar::of(&c, t).unwrap()).unwrap();
+        if !buf.is_ready() {
+            continue;
+        }
+        let row = *buf.features().unwrap();
+        let r = live_regime.predict(&row).unwrap();
+        assert!(!r.fallback);
+        let p: f64 = r.prediction.probabilities.iter().sum();
+        assert!((p - 1.0).abs() < 1e-9);
+        let s = live_signal
+            .predict(&row)
+            .unwrap()
+            .expect("a signal model serves");
+        assert!((0.0..=1.0).contains(&s.p_up));
+        answered += 1;
+    }
+    assert!(answered > 300, "{answered}");
+}

@@ -108,6 +108,10 @@ fn train_all_on_the_synthetic_market_publishes_every_agent_with_reports() {
                 .unwrap();
         assert_eq!(report["agent"], agent.as_str());
         assert!(o.model_dir.join("manifest.json").is_file());
+        if agent == "regime" || agent == "meta-selector" {
+            let gains = o.metrics["feature_importance_gain"].as_object().unwrap();
+            assert!(!gains.is_empty() && gains.values().all(|g| g.as_f64().unwrap() >= 0.0));
+        }
         for p in &o.plots {
             assert_eq!(
                 &std::fs::read(p).unwrap()[..4],

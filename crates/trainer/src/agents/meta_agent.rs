@@ -98,8 +98,19 @@ impl AgentTrainer for MetaSelectorAgent {
             ),
             None => format!("test MSE {:?}", r.test_mse),
         };
+        // Gain importance goes into the report (metrics.json), beside the
+        // out-of-sample metrics.
+        let mut metrics = saved_metrics(&dir)?;
+        metrics.insert(
+            "feature_importance_gain".into(),
+            importance_json(
+                model
+                    .feature_importance()
+                    .map_err(|e| agent_err(AGENT, &e))?,
+            ),
+        );
         Ok(Trained {
-            metrics: saved_metrics(&dir)?,
+            metrics,
             model_dir: dir,
             plots: Vec::new(),
             summary,

@@ -307,3 +307,14 @@ pub fn cumsum(xs: &[f64]) -> Vec<f64> {
 pub fn returns_csv(r: &backtest::StrategyReturns) -> String {
     r.to_csv_string()
 }
+
+/// `{feature: gain}` of a trained LightGBM booster (regime, meta-selector),
+/// largest first, for the training report.
+pub(crate) fn importance_json(mut gains: Vec<(String, f64)>) -> Value {
+    gains.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut m = Map::new();
+    for (name, gain) in gains {
+        m.insert(name, serde_json::json!(gain));
+    }
+    Value::Object(m)
+}

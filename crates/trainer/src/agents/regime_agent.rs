@@ -88,8 +88,19 @@ impl AgentTrainer for RegimeAgent {
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         let r = model.report();
         let fmt = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+        // Gain importance goes into the report (metrics.json), beside the
+        // out-of-sample metrics.
+        let mut metrics = saved_metrics(&dir)?;
+        metrics.insert(
+            "feature_importance_gain".into(),
+            importance_json(
+                model
+                    .feature_importance()
+                    .map_err(|e| agent_err(AGENT, &e))?,
+            ),
+        );
         Ok(Trained {
-            metrics: saved_metrics(&dir)?,
+            metrics,
             model_dir: dir,
             plots: Vec::new(),
             summary: format!(

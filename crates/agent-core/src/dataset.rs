@@ -16,6 +16,19 @@ pub struct Dataset {
     timestamps: Option<Vec<i64>>,
 }
 
+/// Input with `n` feature columns for a model trained on `names`: a
+/// [`CoreError::Shape`] naming the expected columns when the count differs.
+pub fn check_feature_width(names: &[String], n: usize) -> Result<()> {
+    if n != names.len() {
+        return Err(CoreError::Shape {
+            what: "feature columns",
+            expected: format!("{} ({})", names.len(), names.join(",")),
+            got: n.to_string(),
+        });
+    }
+    Ok(())
+}
+
 impl Dataset {
     /// Build a dataset, checking that every shape agrees and that timestamps,
     /// when given, are strictly increasing.

@@ -17,7 +17,7 @@ pub mod rng;
 pub mod traits;
 
 pub use atomic::write_atomic;
-pub use dataset::Dataset;
+pub use dataset::{Dataset, check_feature_width};
 pub use error::{CoreError, Result};
 pub use model_selection::{
     Direction, Fold, GridEntry, GridResult, GridSearch, TimeSeriesSplit, product2,

@@ -200,19 +200,7 @@ impl MetaSelector {
     }
 
     fn check_width(&self, n: usize) -> Result<()> {
-        if n != self.feature_names.len() {
-            return Err(CoreError::Shape {
-                what: "feature columns",
-                expected: format!(
-                    "{} ({})",
-                    self.feature_names.len(),
-                    self.feature_names.join(",")
-                ),
-                got: n.to_string(),
-            }
-            .into());
-        }
-        Ok(())
+        Ok(agent_core::check_feature_width(&self.feature_names, n)?)
     }
 
     /// Predicted next return for each row of `x` (columns in

@@ -233,19 +233,7 @@ impl RegimeModel {
     }
 
     fn check_width(&self, n: usize) -> Result<()> {
-        if n != self.feature_names.len() {
-            return Err(CoreError::Shape {
-                what: "feature columns",
-                expected: format!(
-                    "{} ({})",
-                    self.feature_names.len(),
-                    self.feature_names.join(",")
-                ),
-                got: n.to_string(),
-            }
-            .into());
-        }
-        Ok(())
+        Ok(agent_core::check_feature_width(&self.feature_names, n)?)
     }
 
     /// n x 3 class probabilities for rows of `x` (columns in

@@ -304,7 +304,14 @@ fn drain_lets_running_jobs_finish_and_marks_the_rest_interrupted() {
         "",
         json!({"agent": "signal", "params": {"sleep_ms": 100}}),
     );
-    std::thread::sleep(Duration::from_millis(30));
+    // Drain once the first job runs (a fixed sleep raced on a busy machine).
+    let a_id = a["job_id"].as_u64().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while serde_json::to_value(srv.handle.job(a_id).unwrap().state).unwrap() != "running"
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let interrupted = srv.rt.block_on(srv.handle.drain());
     assert_eq!(interrupted, 1);
     let a = srv.handle.job(a["job_id"].as_u64().unwrap()).unwrap();

@@ -270,6 +270,10 @@ pub struct BenchArgs {
     /// Compute threads per task (the SPEC allows at most 2).
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Seed of the randomised tasks (T4's PPO, T6's LSTM); the SPEC's is 0.
+    /// RL results vary by seed, so compare several seeds on both sides.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 /// Parse a bar interval like `5m`, `1h`, `1d` into milliseconds.

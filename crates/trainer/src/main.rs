@@ -165,6 +165,7 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         data_dir: args.data_dir.clone(),
         raw_dir: args.raw_dir.clone(),
         threads: args.threads,
+        seed: args.seed,
     };
     if let Some(task) = &args.task {
         let task = task.to_ascii_uppercase();
@@ -186,6 +187,8 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
             .arg(&args.raw_dir)
             .arg("--threads")
             .arg(args.threads.to_string())
+            .arg("--seed")
+            .arg(args.seed.to_string())
             .status()
             .map_err(|e| format!("cannot start task {task}: {e}"))?;
         if !status.success() {

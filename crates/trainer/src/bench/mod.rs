@@ -44,6 +44,8 @@ pub struct BenchContext {
     pub raw_dir: PathBuf,
     /// Compute threads (SPEC: at most 2).
     pub threads: usize,
+    /// Seed of the randomised tasks (T4, T6); the SPEC's runs use 0.
+    pub seed: u64,
 }
 
 impl BenchContext {

@@ -97,6 +97,7 @@ mod tests {
             data_dir: root.join("bench/datasets"),
             raw_dir: root.join("data"),
             threads: 2,
+            seed: 0,
         };
         if !ctx.data_dir.is_dir() {
             eprintln!("skipping: {} not found", ctx.data_dir.display());

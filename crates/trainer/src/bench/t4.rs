@@ -21,6 +21,7 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     let threads = ctx.threads.clamp(1, 2);
     let params = PpoParams::t4()
         .n_threads(threads)
+        .seed(ctx.seed)
         .check()
         .map_err(BenchError::failed)?;
     let config = StrategyEnvConfig::default();
@@ -100,6 +101,7 @@ mod tests {
             data_dir: shared.join("bench/datasets"),
             raw_dir: shared.join("data"),
             threads: 2,
+            seed: 0,
         };
         let m = run(&ctx).unwrap();
         println!("{}", serde_json::to_string(&m).unwrap());

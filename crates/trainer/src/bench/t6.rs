@@ -38,6 +38,7 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     let train = all.slice(0..n_train).map_err(BenchError::failed)?;
     let params = LstmModel::params()
         .threads(ctx.threads)
+        .seed(ctx.seed)
         .check()
         .map_err(BenchError::failed)?;
     let model = params.fit(&train).map_err(BenchError::failed)?;
@@ -71,6 +72,7 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     m.insert("n_val".into(), json!(report.n_val));
     m.insert("n_test".into(), json!(n - n_train));
     m.insert("threads".into(), json!(report.threads));
+    m.insert("seed".into(), json!(ctx.seed));
     measured.record(&mut m);
     Ok(m)
 }
@@ -94,6 +96,7 @@ mod tests {
             data_dir: shared.join("bench/datasets"),
             raw_dir: shared.join("data"),
             threads: 2,
+            seed: 0,
         };
         let line = super::super::run_task("T6", &ctx).unwrap();
         println!("{line}");

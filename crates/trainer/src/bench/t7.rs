@@ -265,6 +265,7 @@ mod tests {
             data_dir: shared.join("bench/datasets"),
             raw_dir: shared.join("data"),
             threads: 2,
+            seed: 0,
         };
         let m = run(&ctx).unwrap();
         assert_eq!(m["n_windows"], json!(1159));

@@ -185,12 +185,18 @@ fn ppo_selector_builds_the_training_observation_and_carries_its_previous_choice(
     let loaded = load_dir::<ppo::PpoModel>(dir.path()).expect("live load");
 
     let (mean, std) = data.context_scaler();
-    let mut live = LivePpo::new(
+    // The zip carries the training context scaler: serving needs no data.
+    let record = loaded.strategy_env().expect("recorded environment");
+    assert_eq!((&record.context_mean, &record.context_std), (&mean, &std));
+    assert_eq!(record.strategies, strategies);
+    let mut live = LivePpo::from_model(loaded.clone(), Origin::Provided).expect("serve");
+    let explicit = LivePpo::new(
         loaded.clone(),
         Origin::Provided,
         (mean.clone(), std.clone()),
     )
-    .expect("serve");
+    .expect("serve with an explicit scaler");
+    assert_eq!(explicit.layout(), live.layout());
     assert_eq!(live.layout().context_cols, vec![4, 6, 7, 8, 9, 10, 11]);
     assert_eq!(live.layout().n_prev, 3);
 
@@ -241,7 +247,12 @@ fn meta_selector_ranks_every_strategy_from_trailing_returns_and_context() {
     let dir = tempfile::tempdir().expect("tempdir");
     model.save(dir.path()).expect("save");
     let loaded = load_dir::<meta_selector::MetaSelector>(dir.path()).expect("live load");
-    let mut live = LiveMetaSelector::new(loaded, Origin::Provided, 10).expect("serve");
+    // The artifact records the lookback: serving needs no other setting.
+    assert_eq!(loaded.lookback(), Some(10));
+    let again = load_dir::<meta_selector::MetaSelector>(dir.path()).expect("live load");
+    let err = LiveMetaSelector::new(again, Origin::Provided, 5).expect_err("other lookback");
+    let mut live = LiveMetaSelector::from_model(loaded, Origin::Provided).expect("serve");
+    assert!(err.to_string().contains("10-window"), "{err}");
 
     let c = candles(24, 300);
     let row = *rows(&c).last().expect("a row");

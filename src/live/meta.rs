@@ -52,14 +52,37 @@ pub struct LiveMetaSelector {
 }
 
 impl LiveMetaSelector {
-    /// Serve `model`; `lookback` is the trailing window count it was trained
-    /// with (`MetaTable::from_strategy_returns(.., lookback)`, SPEC T2: 10).
+    /// Serve `model` with the trailing window count recorded at training
+    /// (models trained on `MetaTable::from_strategy_returns` store it).
+    pub fn from_model(model: MetaSelector, origin: Origin) -> Result<Self, LiveError> {
+        let lookback = model.lookback().ok_or_else(|| LiveError::Incompatible {
+            agent: "meta-selector",
+            why: "the model records no lookback (trained on trade logs, imported, or \
+                  written before artifacts carried it): pass it to LiveMetaSelector::new"
+                .into(),
+        })?;
+        Self::new(model, origin, lookback)
+    }
+
+    /// Serve `model` with an explicit `lookback`: the trailing window count
+    /// it was trained with (`MetaTable::from_strategy_returns(.., lookback)`,
+    /// SPEC T2: 10). A model that records it refuses a different one.
     pub fn new(model: MetaSelector, origin: Origin, lookback: usize) -> Result<Self, LiveError> {
         model.check_live()?;
         if lookback == 0 {
             return Err(LiveError::InvalidInput(
                 "lookback must be at least 1".into(),
             ));
+        }
+        if let Some(trained) = model.lookback()
+            && trained != lookback
+        {
+            return Err(LiveError::Incompatible {
+                agent: "meta-selector",
+                why: format!(
+                    "the model was trained on {trained}-window statistics, not {lookback}"
+                ),
+            });
         }
         let ctx_cols = META_FEATURES[6..]
             .iter()

@@ -114,9 +114,35 @@ pub struct LivePpo {
 }
 
 impl LivePpo {
-    /// Serve `model`. `context_scaler` is the training windows' context mean
-    /// and std (`StrategyData::context_scaler()`): the PPO artifact does not
-    /// store it, so the caller keeps it beside the model.
+    /// Serve `model` with the context scaler it recorded at training
+    /// (`fit_strategy` stores the training windows' context mean and std in
+    /// `rl_selector.zip`).
+    pub fn from_model(model: PpoModel, origin: Origin) -> Result<Self, LiveError> {
+        let record = model.strategy_env().ok_or_else(|| LiveError::Incompatible {
+            agent: "ppo",
+            why: "the model records no strategy environment (it was written before \
+                  rl_selector.zip carried one, or trained on another environment): \
+                  pass the training context scaler to LivePpo::new"
+                .into(),
+        })?;
+        let n_ctx = record.context_names.len();
+        if model.feature_names().get(..n_ctx) != Some(&record.context_names[..]) {
+            return Err(LiveError::Incompatible {
+                agent: "ppo",
+                why: format!(
+                    "the recorded context columns {:?} are not the first observation names {:?}",
+                    record.context_names,
+                    model.feature_names()
+                ),
+            });
+        }
+        let scaler = (record.context_mean.clone(), record.context_std.clone());
+        Self::new(model, origin, scaler)
+    }
+
+    /// Serve `model` with an explicit context scaler: the training windows'
+    /// context mean and std (`StrategyData::context_scaler()`). Needed only
+    /// for models that do not record it (see [`from_model`](Self::from_model)).
     pub fn new(
         model: PpoModel,
         origin: Origin,

@@ -310,6 +310,9 @@ pub struct MetaTable {
     decision_time: Vec<i64>,
     target_end: Vec<i64>,
     is_train: Vec<bool>,
+    /// Trailing windows per row's statistics, when built from per-window
+    /// returns (kept with the model so live ranking uses the same history).
+    lookback: Option<usize>,
 }
 
 /// The columns of a [`MetaTable`] row besides its features.
@@ -400,6 +403,7 @@ impl MetaTable {
             decision_time: rows.iter().map(|r| r.decision_time).collect(),
             target_end: rows.iter().map(|r| r.target_end).collect(),
             is_train: rows.iter().map(|r| r.is_train).collect(),
+            lookback: None,
         })
     }
 
@@ -452,7 +456,9 @@ impl MetaTable {
                 i += 1;
             }
         }
-        Self::new(feature_names, x, target, rows, sr.strategy_names.clone())
+        let mut table = Self::new(feature_names, x, target, rows, sr.strategy_names.clone())?;
+        table.lookback = Some(lookback);
+        Ok(table)
     }
 
     /// Read SPEC T2's `meta_btc_1h.csv` layout: `window`, `strategy_id`, the
@@ -517,6 +523,12 @@ impl MetaTable {
     /// Meta rows from a trade log; see [`TradeWindows`].
     pub fn from_trades(trades: &[Trade], cfg: &TradeWindows) -> Result<Self> {
         from_trades(trades, cfg)
+    }
+
+    /// The trailing window count of a table built by
+    /// [`from_strategy_returns`](Self::from_strategy_returns); `None` otherwise.
+    pub fn lookback(&self) -> Option<usize> {
+        self.lookback
     }
 
     pub fn feature_names(&self) -> &[String] {

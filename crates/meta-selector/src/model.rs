@@ -96,6 +96,9 @@ pub struct MetaSelector {
     pub(crate) params: MetaSelectorValidParams,
     pub(crate) report: TrainReport,
     pub(crate) data_fingerprint: Option<String>,
+    /// Trailing windows of the statistics it was trained on (per-window
+    /// returns only).
+    pub(crate) lookback: Option<usize>,
 }
 
 impl std::fmt::Debug for MetaSelector {
@@ -161,6 +164,7 @@ impl MetaSelector {
                 split: SplitSizes::default(),
             },
             data_fingerprint: None,
+            lookback: None,
         })
     }
 
@@ -170,6 +174,13 @@ impl MetaSelector {
     }
 
     /// Strategy names indexed by `strategy_id`.
+    /// Trailing windows of the per-window statistics it was trained on
+    /// (`MetaTable::from_strategy_returns`); `None` for trade-log tables and
+    /// imported models.
+    pub fn lookback(&self) -> Option<usize> {
+        self.lookback
+    }
+
     pub fn strategy_names(&self) -> &[String] {
         &self.strategy_names
     }

@@ -55,6 +55,7 @@ impl Persist for MetaSelector {
                 "strategy_names": self.strategy_names,
                 "report": self.report,
                 "lightgbm_iterations": self.booster.n_iterations(),
+                "lookback": self.lookback,
             }),
         }
     }
@@ -95,6 +96,19 @@ impl Persist for MetaSelector {
                 .map_err(|e| malformed(files, format!("strategy_names: {e}")))?;
         let report: TrainReport = serde_json::from_value(manifest.extra["report"].clone())
             .map_err(|e| malformed(files, format!("report: {e}")))?;
+        // Absent in artifacts written before it was recorded.
+        let lookback = match manifest.extra.get("lookback") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => match v.as_u64() {
+                Some(n) if n >= 1 => Some(n as usize),
+                _ => {
+                    return Err(malformed(
+                        files,
+                        format!("lookback must be a positive integer, got {v}"),
+                    ));
+                }
+            },
+        };
         Ok(MetaSelector {
             booster,
             feature_names: manifest.feature_names.clone(),
@@ -102,6 +116,7 @@ impl Persist for MetaSelector {
             params,
             report,
             data_fingerprint: manifest.data_fingerprint.clone(),
+            lookback,
         })
     }
 }

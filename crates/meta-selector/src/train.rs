@@ -288,6 +288,7 @@ impl MetaSelectorValidParams {
                 split: sp.sizes.clone(),
             },
             data_fingerprint: table.dataset().ok().map(|d| d.fingerprint()),
+            lookback: table.lookback(),
         };
         evaluate_test(&mut model, table, &sp.test)?;
         Ok(model)
@@ -334,6 +335,7 @@ impl MetaSelectorValidParams {
                 split: sp.sizes.clone(),
             },
             data_fingerprint: None,
+            lookback: table.lookback(),
         };
         evaluate_test(&mut model, table, &sp.test)?;
         Ok(model)

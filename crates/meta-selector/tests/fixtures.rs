@@ -293,3 +293,37 @@ fn training_rows_whose_target_overlaps_the_test_period_are_purged() {
     );
     assert_eq!(sp.test.len(), 8);
 }
+
+#[test]
+fn window_models_record_their_lookback_and_loading_checks_it() {
+    use agent_core::Persist;
+    let sr = StrategyReturns::read_csv(&fixture("window_returns.csv")).unwrap();
+    let table = MetaTable::from_strategy_returns(&sr, 7).unwrap();
+    assert_eq!(table.lookback(), Some(7));
+    let m = MetaSelector::params()
+        .learning_rates(vec![0.1])
+        .num_leaves(vec![7])
+        .max_rounds(20)
+        .check()
+        .unwrap()
+        .fit(&table)
+        .unwrap();
+    assert_eq!(m.lookback(), Some(7));
+    let dir = tempfile::tempdir().unwrap();
+    m.save(dir.path()).unwrap();
+    assert_eq!(MetaSelector::load(dir.path()).unwrap().lookback(), Some(7));
+
+    // tables from other sources have no lookback; older artifacts lack the key
+    let (small, _) = small_model();
+    assert_eq!(small.lookback(), None);
+    let mp = dir.path().join("manifest.json");
+    let original = std::fs::read_to_string(&mp).unwrap();
+    let mut v: Value = serde_json::from_str(&original).unwrap();
+    v["extra"].as_object_mut().unwrap().remove("lookback");
+    std::fs::write(&mp, serde_json::to_string(&v).unwrap()).unwrap();
+    assert_eq!(MetaSelector::load(dir.path()).unwrap().lookback(), None);
+    v["extra"]["lookback"] = serde_json::json!("ten");
+    std::fs::write(&mp, serde_json::to_string(&v).unwrap()).unwrap();
+    let err = MetaSelector::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("lookback"), "{err}");
+}

@@ -32,7 +32,7 @@ mod tests_sb3;
 pub use backend::Backend;
 pub use env::{
     Action, CartPole, ContextualBandit, Env, EpisodeStart, Info, Space, Step, StrategyData,
-    StrategyEnv, StrategyEnvConfig, VecActions, VecEnv,
+    StrategyEnv, StrategyEnvConfig, StrategyEnvRecord, VecActions, VecEnv,
 };
 pub use error::{PpoError, Result};
 pub use hyperparams::{

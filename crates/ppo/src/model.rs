@@ -2,7 +2,7 @@
 //! observations the way it was trained (spaces, observation normalisation,
 //! names of features and actions, hyperparameters, out-of-sample metrics).
 
-use crate::env::{Action, Space};
+use crate::env::{Action, Space, StrategyEnvRecord};
 use crate::error::{PpoError, Result};
 use crate::hyperparams::PpoValidParams;
 use crate::log::TrainingLog;
@@ -61,6 +61,8 @@ pub struct PpoModel {
     pub(crate) action_names: Vec<String>,
     pub(crate) metrics: BTreeMap<String, serde_json::Value>,
     pub(crate) data_fingerprint: Option<String>,
+    /// The strategy environment it was trained on, when it was.
+    pub(crate) strategy_env: Option<StrategyEnvRecord>,
     pub(crate) summary: TrainingSummary,
     pub(crate) log: TrainingLog,
 }
@@ -98,6 +100,7 @@ impl PartialEq for PpoModel {
                 .zip(&o.metrics)
                 .all(|((k1, v1), (k2, v2))| k1 == k2 && json_close(v1, v2))
             && self.data_fingerprint == o.data_fingerprint
+            && self.strategy_env == o.strategy_env
             && (
                 s.0.timesteps,
                 s.0.updates,
@@ -195,6 +198,7 @@ impl PpoModel {
             action_names,
             metrics: BTreeMap::new(),
             data_fingerprint: None,
+            strategy_env: None,
             summary,
             log,
         })
@@ -236,6 +240,31 @@ impl PpoModel {
         self.data_fingerprint = fp;
     }
 
+    /// Record the strategy environment the model was trained on (checked
+    /// against the observation width and the actions).
+    pub fn set_strategy_env(&mut self, record: StrategyEnvRecord) -> Result<()> {
+        record.validate()?;
+        let n_actions = match self.action_space {
+            Space::Discrete { n } => n,
+            _ => 0,
+        };
+        if record.strategies.len() != n_actions {
+            return Err(PpoError::InvalidData(format!(
+                "the environment record names {} strategies, the policy has {n_actions} discrete actions",
+                record.strategies.len()
+            )));
+        }
+        if record.context_names.len() > self.spec.obs_dim {
+            return Err(PpoError::InvalidData(format!(
+                "the environment record has {} context values, the observation only {}",
+                record.context_names.len(),
+                self.spec.obs_dim
+            )));
+        }
+        self.strategy_env = Some(record);
+        Ok(())
+    }
+
     pub fn spec(&self) -> &PolicySpec {
         &self.spec
     }
@@ -259,6 +288,11 @@ impl PpoModel {
     }
     pub fn data_fingerprint(&self) -> Option<&str> {
         self.data_fingerprint.as_deref()
+    }
+    /// The strategy environment (configuration, context scaler, strategy
+    /// names) the model was trained on; `None` for other environments.
+    pub fn strategy_env(&self) -> Option<&StrategyEnvRecord> {
+        self.strategy_env.as_ref()
     }
     pub fn summary(&self) -> &TrainingSummary {
         &self.summary

@@ -15,7 +15,7 @@
 //! (hyperparameters, data fingerprint, out-of-sample metrics, sha256)
 //! around `rl_selector.zip`.
 
-use crate::env::Space;
+use crate::env::{Space, StrategyEnvRecord};
 use crate::error::{PpoError, Result};
 use crate::hyperparams::PpoValidParams;
 use crate::log::TrainingLog;
@@ -69,6 +69,9 @@ struct ZipConfig {
     action_names: Vec<String>,
     metrics: BTreeMap<String, serde_json::Value>,
     data_fingerprint: Option<String>,
+    /// Absent in files written before it was recorded.
+    #[serde(default)]
+    strategy_env: Option<StrategyEnvRecord>,
     training: TrainingSummary,
     weights_sha256: String,
 }
@@ -120,6 +123,7 @@ impl PpoModel {
             action_names: self.action_names.clone(),
             metrics: self.metrics.clone(),
             data_fingerprint: self.data_fingerprint.clone(),
+            strategy_env: self.strategy_env.clone(),
             training: self.summary.clone(),
             weights_sha256: sha256_hex(&weights),
         };
@@ -219,6 +223,11 @@ impl PpoModel {
             .map_err(|e| PpoError::zip(origin, format!("inconsistent model: {e}")))?;
         model.metrics = config.metrics;
         model.data_fingerprint = config.data_fingerprint;
+        if let Some(record) = config.strategy_env {
+            model
+                .set_strategy_env(record)
+                .map_err(|e| PpoError::zip(origin, format!("inconsistent model: {e}")))?;
+        }
         Ok(model)
     }
 

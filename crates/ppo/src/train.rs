@@ -4,7 +4,9 @@
 //! shuffled minibatch epochs with per-minibatch advantage normalisation,
 //! target-KL early stop, global gradient clipping and Adam.
 
-use crate::env::{Env, StrategyData, StrategyEnv, StrategyEnvConfig, VecActions, VecEnv};
+use crate::env::{
+    Env, StrategyData, StrategyEnv, StrategyEnvConfig, StrategyEnvRecord, VecActions, VecEnv,
+};
 use crate::error::{PpoError, Result};
 use crate::hyperparams::{Engine, PpoValidParams};
 use crate::log::{EpisodeLog, TrainingLog, UpdateLog};
@@ -124,6 +126,7 @@ impl PpoValidParams {
             .with_feature_names(names)?
             .with_action_names(data.strategies.clone())?;
         model.set_data_fingerprint(Some(data.fingerprint()));
+        model.set_strategy_env(StrategyEnvRecord::new(data, config))?;
         let report = StrategyReport::evaluate(&model, data, config)?;
         report.record(&mut model);
         Ok(model)

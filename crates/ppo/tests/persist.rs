@@ -238,6 +238,13 @@ fn strategy_selector_beats_fixed_strategies_and_records_out_of_sample_metrics() 
     assert_eq!(model.action_names(), ["long", "short", "flat"]);
     assert_eq!(model.feature_names()[0], "ctx_x");
     assert!(model.data_fingerprint().unwrap().starts_with("sha256:"));
+    // the environment is recorded so serving needs no training data
+    let record = model.strategy_env().expect("strategy environment recorded");
+    let (mean, std) = data.context_scaler();
+    assert_eq!(record.context_mean, mean);
+    assert_eq!(record.context_std, std);
+    assert_eq!(record.context_names, ["ctx_x", "ctx_noise"]);
+    assert_eq!(record.config, ppo::StrategyEnvConfig::default());
 
     // the artifact directory carries the metrics in its manifest
     let dir = tempfile::tempdir().unwrap();
@@ -266,4 +273,73 @@ fn bad_observations_are_errors_not_panics() {
     assert!(err.contains("obs_0"), "{err}");
     assert!(model.act_greedy_batch(&[0.0; 6], 2).is_ok());
     assert!(model.act_greedy_batch(&[0.0; 5], 2).is_err());
+}
+
+/// Rewrite `config.json` of an rl_selector.zip through `edit`.
+fn with_config(bytes: &[u8], edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+        entries.push((f.name().to_string(), data));
+    }
+    let mut out = Vec::new();
+    for (name, data) in entries {
+        if name == "config.json" {
+            let mut v: serde_json::Value = serde_json::from_slice(&data).unwrap();
+            edit(&mut v);
+            out.push((name, serde_json::to_vec(&v).unwrap()));
+        } else {
+            out.push((name, data));
+        }
+    }
+    let refs: Vec<(&str, &[u8])> = out.iter().map(|(n, d)| (n.as_str(), &d[..])).collect();
+    zip_with(&refs)
+}
+
+#[test]
+fn recorded_environment_is_optional_and_checked_on_load() {
+    let data = synthetic_strategies();
+    let model = PpoParams::t4()
+        .n_envs(2)
+        .n_steps(32)
+        .batch_size(32)
+        .n_epochs(1)
+        .total_timesteps(64)
+        .check()
+        .unwrap()
+        .fit(&data)
+        .unwrap();
+    let bytes = model.to_zip_bytes().unwrap();
+    let back = PpoModel::from_zip_bytes(&bytes, "r.zip").unwrap();
+    assert_eq!(back.strategy_env(), model.strategy_env());
+
+    // files written before the record existed still load, without one
+    let older = with_config(&bytes, |v| {
+        v.as_object_mut().unwrap().remove("strategy_env");
+    });
+    let back = PpoModel::from_zip_bytes(&older, "old.zip").unwrap();
+    assert!(back.strategy_env().is_none());
+    assert_eq!(back.act_greedy(&[0.0; 5]).unwrap(), model.act_greedy(&[0.0; 5]).unwrap());
+
+    // a damaged record is refused with the column named
+    let bad = with_config(&bytes, |v| {
+        v["strategy_env"]["context_std"][1] = serde_json::json!(0.0);
+    });
+    let err = PpoModel::from_zip_bytes(&bad, "bad.zip")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad.zip") && err.contains("ctx_noise") && err.contains("positive"),
+        "{err}"
+    );
+    let short = with_config(&bytes, |v| {
+        v["strategy_env"]["strategies"] = serde_json::json!(["long"]);
+    });
+    let err = PpoModel::from_zip_bytes(&short, "s.zip")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("1 strategies"), "{err}");
 }

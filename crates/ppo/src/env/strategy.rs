@@ -375,6 +375,68 @@ pub struct StrategyEvaluation {
     pub mean_return: f64,
 }
 
+/// How a strategy selector's environment was built, kept with the model so
+/// a live caller can rebuild the same observation without the training data:
+/// the configuration and the training windows' context scaler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategyEnvRecord {
+    pub config: StrategyEnvConfig,
+    /// Context columns in observation order.
+    pub context_names: Vec<String>,
+    /// Mean of each context column over the training windows.
+    pub context_mean: Vec<f64>,
+    /// Population std of each context column over the training windows (1
+    /// for a constant column).
+    pub context_std: Vec<f64>,
+    /// Strategies, in action order.
+    pub strategies: Vec<String>,
+}
+
+impl StrategyEnvRecord {
+    /// The record of an environment built from `data` with `config`.
+    pub fn new(data: &StrategyData, config: &StrategyEnvConfig) -> Self {
+        let (context_mean, context_std) = data.context_scaler();
+        Self {
+            config: config.clone(),
+            context_names: data.context_names.clone(),
+            context_mean,
+            context_std,
+            strategies: data.strategies.clone(),
+        }
+    }
+
+    /// Checks a record read from a file: one mean and one positive, finite
+    /// std per context column.
+    pub fn validate(&self) -> Result<()> {
+        let c = self.context_names.len();
+        if self.context_mean.len() != c || self.context_std.len() != c {
+            return Err(PpoError::InvalidData(format!(
+                "the environment record has {} context names, {} means and {} stds",
+                c,
+                self.context_mean.len(),
+                self.context_std.len()
+            )));
+        }
+        if let Some(j) = self.context_mean.iter().position(|m| !m.is_finite()) {
+            return Err(PpoError::InvalidData(format!(
+                "context mean of `{}` is {}",
+                self.context_names[j], self.context_mean[j]
+            )));
+        }
+        if let Some(j) = self
+            .context_std
+            .iter()
+            .position(|s| !(s.is_finite() && *s > 0.0))
+        {
+            return Err(PpoError::InvalidData(format!(
+                "context std of `{}` must be positive, got {}",
+                self.context_names[j], self.context_std[j]
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Where episodes start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -20,26 +20,16 @@ Foreign CPU = system busy time minus this process's CPU; a run that is not
 quiet is repeated after the machine has been idle for 3 s.
 """
 
-import os
+import spec_timing  # SPEC 0.1 timing rules (sibling module)
 
-# Pin every native pool to 2 threads before numpy/torch are imported (SPEC 0.1).
-for _v in (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "BLIS_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-):
-    os.environ[_v] = "2"
+# Pin every native pool to 2 threads before numpy and the rest are imported.
+spec_timing.pin_threads(2)
 
 import argparse  # noqa: E402
 import copy  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
-import resource  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -55,31 +45,6 @@ BATCH = 256
 MAX_EPOCHS = 10
 PATIENCE = 3
 THREADS = 2
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def system_busy_s():
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal
-    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / CLK_TCK
-
-
-def own_cpu_s():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    c = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
-
-
-def wait_idle(max_wait_s=600.0):
-    """Wait until the machine is < 5% busy over 3 s (SPEC 0.1)."""
-    ncpu = os.cpu_count() or 1
-    t_end = time.monotonic() + max_wait_s
-    while time.monotonic() < t_end:
-        b0 = system_busy_s()
-        time.sleep(3.0)
-        if (system_busy_s() - b0) / (3.0 * ncpu) < 0.05:
-            return
 
 
 class LSTMRegressor(nn.Module):
@@ -185,16 +150,8 @@ def main():
     target = df["fwd_ret_1"].to_numpy(dtype=np.float64)
     n_train = int((df["is_train"].to_numpy() == 1).sum())
 
-    for attempt in range(max(1, args.attempts)):
-        busy0, own0 = system_busy_s(), own_cpu_s()
-        res = run_once(feat, target, n_train)
-        own = own_cpu_s() - own0
-        foreign = max(0.0, (system_busy_s() - busy0) - own)
-        quiet = foreign <= max(1.0, 0.03 * 2 * res["wall_s"])
-        if quiet or attempt + 1 == args.attempts:
-            break
-        print(f"# not quiet (foreign {foreign:.2f} s), waiting for idle", file=sys.stderr)
-        wait_idle()
+    t = spec_timing.timed(lambda: run_once(feat, target, n_train), args.attempts)
+    res, own, foreign, quiet = t.result, t.own, t.foreign, t.quiet
 
     out = {"task": "T6", "impl": "python-torch"}
     out.update(res)

@@ -23,23 +23,15 @@ Usage:
 
 import os
 
-# Pin every BLAS/OpenMP pool to 2 threads before numpy is imported (SPEC 0.1).
-for _v in (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "BLIS_NUM_THREADS",
-):
-    os.environ[_v] = "2"
+import spec_timing  # noqa: E402  SPEC 0.1 timing rules (sibling module)
+
+# Pin every native pool to 2 threads before numpy and the rest are imported.
+spec_timing.pin_threads(2)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
-import resource  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
@@ -56,39 +48,6 @@ WINDOW = 500
 STEP = 50
 HURST_LAGS = np.arange(2, 21)
 LOG_LAGS = np.log(HURST_LAGS)
-
-
-# --------------------------------------------------------------------------
-# SPEC 0.1: foreign CPU time
-# --------------------------------------------------------------------------
-def system_busy_s():
-    with open("/proc/stat") as f:
-        v = [float(x) for x in f.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal
-    busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
-    return busy / os.sysconf("SC_CLK_TCK")
-
-
-def own_cpu_s():
-    s = resource.getrusage(resource.RUSAGE_SELF)
-    c = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
-
-
-def is_quiet(foreign, wall):
-    return foreign <= max(1.0, 0.03 * 2.0 * wall)
-
-
-def wait_idle(max_wait_s=600.0):
-    """Wait until the machine is < 5% busy over 3 s (SPEC 0.1)."""
-    deadline = time.monotonic() + max_wait_s
-    ncpu = os.cpu_count() or 1
-    while time.monotonic() < deadline:
-        b0 = system_busy_s()
-        time.sleep(3.0)
-        if (system_busy_s() - b0) / (3.0 * ncpu) < 0.05:
-            return True
-    return False
 
 
 # --------------------------------------------------------------------------
@@ -235,21 +194,10 @@ def main():
     # Warm-up outside the timing (imports, first-call caches).
     run_all(x[: WINDOW + STEP])
 
-    for attempt in range(1, args.max_tries + 1):
-        busy0, own0 = system_busy_s(), own_cpu_s()
-        t0 = time.perf_counter()
-        rows = run_all(x)
-        wall = time.perf_counter() - t0
-        own = own_cpu_s() - own0
-        foreign = max(0.0, (system_busy_s() - busy0) - own)
-        quiet = is_quiet(foreign, wall)
-        if quiet or attempt == args.max_tries:
-            break
-        print(
-            f"not quiet (foreign {foreign:.2f} s over {wall:.2f} s), waiting to re-run",
-            file=sys.stderr,
-        )
-        wait_idle()
+    t = spec_timing.timed(lambda: run_all(x), args.max_tries)
+    rows, wall, own, foreign, quiet, attempt = (
+        t.result, t.wall, t.own, t.foreign, t.quiet, t.attempts
+    )
 
     out = {
         "task": "T7",

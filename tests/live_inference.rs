@@ -9,8 +9,9 @@
 
 use agent_core::{Dataset, Fit, ParamGuard, Persist};
 use cointrainer::live::{
-    Bar, CandleBuffer, LiveError, LiveLinUcb, LiveOu, LiveRegime, LiveSignal, LocalStore,
-    ModelRegistry, ModelSlot, Origin, PromotePolicy, RefreshOutcome, load_dir, load_latest,
+    Bar, CandleBuffer, DEFAULT_CAPACITY, LiveError, LiveLinUcb, LiveOu, LiveRegime, LiveSignal,
+    LocalStore, MIN_CAPACITY, ModelRegistry, ModelSlot, Origin, PromotePolicy, RefreshOutcome,
+    load_dir, load_latest,
 };
 use market::{Candles, SyntheticMarket, feature_matrix};
 use ndarray::Array2;
@@ -79,24 +80,29 @@ where
 fn live_feature_row_equals_the_training_feature_row() {
     let c = candles(3, 1_400);
     let full = feature_matrix(&c);
-    let mut buf = CandleBuffer::with_default_capacity();
-    let mut checked = 0;
-    for t in 0..c.len() {
-        buf.push(Bar::of(&c, t).expect("bar")).expect("push");
-        if t < 600 {
-            continue;
+    // Any capacity, the minimum included: the rolling features need only
+    // the last 73 bars and RSI/ATR carry their state from the first push.
+    for capacity in [MIN_CAPACITY, DEFAULT_CAPACITY] {
+        let mut buf = CandleBuffer::new(capacity).expect("capacity");
+        let mut checked = 0;
+        for t in 0..c.len() {
+            buf.push(Bar::of(&c, t).expect("bar")).expect("push");
+            if !buf.is_ready() {
+                assert!(matches!(buf.features(), Err(LiveError::NotReady { .. })));
+                continue;
+            }
+            let live = buf.features().expect("features");
+            for (j, &v) in live.iter().enumerate() {
+                let want = full[[t, j]];
+                assert!(
+                    (v - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "capacity {capacity}, bar {t} feature {j}: live {v} vs training {want}"
+                );
+            }
+            checked += 1;
         }
-        let live = buf.features().expect("features");
-        for (j, &v) in live.iter().enumerate() {
-            let want = full[[t, j]];
-            assert!(
-                (v - want).abs() <= 1e-9 * want.abs().max(1.0),
-                "bar {t} feature {j}: live {v} vs training {want}"
-            );
-        }
-        checked += 1;
+        assert_eq!(checked, c.len() - (MIN_CAPACITY - 1));
     }
-    assert_eq!(checked, c.len() - 600);
 }
 
 #[test]

@@ -1,29 +1,23 @@
-//! Live features: a rolling [`CandleBuffer`] whose last T0 row is computed by
-//! the very function training uses (`market::feature_matrix`), so there is
-//! no train/serve skew, and the checks that tie a model's feature list to it.
+//! Live features: a rolling [`CandleBuffer`] whose newest T0 row comes from
+//! `market::FeatureStream`, the bar-by-bar form of the function training
+//! uses (`market::feature_matrix`): a test checks that the two agree on
+//! every bar of the BTC history, so there is no train/serve skew.
 //!
-//! # Why the whole buffer is recomputed
-//!
-//! `market` exposes the T0 features as whole-series functions only (its
-//! row-wise kernel is private). The buffer therefore recomputes the feature
-//! matrix over its window (capacity [`DEFAULT_CAPACITY`] = 512 bars) and
-//! keeps the last row; that costs tens of microseconds per bar (see
-//! `benches/inference.rs` and `docs/inference.md`). Every feature except
-//! Wilder's RSI and ATR depends on at most 73 bars; those two are recursive
-//! from the first bar, and their seed's weight after `n` bars is
-//! `(13/14)^n`: below 1e-16 after 500 bars. With 512 bars the live row
-//! equals the training row of the full history to ~1e-12 (a test checks it).
+//! The stream keeps what the rolling features need (the last 73 bars) and
+//! carries Wilder's recursive RSI and ATR from the first candle pushed,
+//! exactly as training does from the first bar of its history. A row costs
+//! well under a microsecond; the buffer itself only keeps the last
+//! `capacity` candles for the agents that read raw prices (the OU scorer).
 
 use crate::live::error::LiveError;
-use market::Candles;
 use market::features::WARMUP_BARS;
+use market::{Candles, FeatureStream};
 
 /// The feature names live inference produces, in order (the T0 set).
 pub const LIVE_FEATURES: [&str; 12] = market::FEATURES;
 /// Number of live features.
 pub const N_FEATURES: usize = LIVE_FEATURES.len();
-/// Default buffer length: long enough for the recursive RSI/ATR to forget
-/// their seed (see the module docs).
+/// Default buffer length (candles kept for agents that read prices).
 pub const DEFAULT_CAPACITY: usize = 512;
 /// Fewest candles the buffer can hold: the longest lookback (`vol_72`) + 1.
 pub const MIN_CAPACITY: usize = WARMUP_BARS + 1;
@@ -58,6 +52,7 @@ impl Bar {
 pub struct CandleBuffer {
     candles: Candles,
     capacity: usize,
+    stream: FeatureStream,
     row: [f64; N_FEATURES],
     /// Whether `row` belongs to the newest candle.
     fresh: bool,
@@ -75,6 +70,7 @@ impl CandleBuffer {
         Ok(Self {
             candles: Candles::with_capacity(capacity + 1),
             capacity,
+            stream: FeatureStream::new(),
             row: [f64::NAN; N_FEATURES],
             fresh: false,
         })
@@ -85,6 +81,7 @@ impl CandleBuffer {
         Self {
             candles: Candles::with_capacity(DEFAULT_CAPACITY + 1),
             capacity: DEFAULT_CAPACITY,
+            stream: FeatureStream::new(),
             row: [f64::NAN; N_FEATURES],
             fresh: false,
         }
@@ -164,9 +161,12 @@ impl CandleBuffer {
                 "candle at {ts} is not after the previous candle at {prev}"
             )));
         }
+        self.stream
+            .push(high, low, close, volume)
+            .map_err(|e| LiveError::InvalidInput(format!("candle at {ts}: {e}")))?;
         if self.candles.len() == self.capacity {
-            // One memmove of <= 6 x 512 values: cheaper than the feature pass,
-            // and it keeps the columns contiguous for `feature_matrix`.
+            // One memmove of <= 6 x 512 values keeps the columns contiguous
+            // for the agents that read them as slices.
             let c = &mut self.candles;
             for v in [
                 &mut c.open,
@@ -185,8 +185,8 @@ impl CandleBuffer {
     }
 
     /// The T0 features of the newest candle, [`LIVE_FEATURES`] order,
-    /// computed once per candle by `market::feature_matrix` (training's
-    /// code path) over the buffer.
+    /// computed once per candle by `market::FeatureStream` (equal to
+    /// training's `market::feature_matrix` row).
     pub fn features(&mut self) -> Result<&[f64; N_FEATURES], LiveError> {
         if !self.fresh {
             if !self.is_ready() {
@@ -195,15 +195,13 @@ impl CandleBuffer {
                     have: self.len(),
                 });
             }
-            let m = market::feature_matrix(&self.candles);
-            let last = m.nrows() - 1;
-            for (j, v) in self.row.iter_mut().enumerate() {
-                *v = m[[last, j]];
-            }
+            self.row = self.stream.row();
             if let Some(j) = self.row.iter().position(|v| !v.is_finite()) {
                 return Err(LiveError::InvalidInput(format!(
                     "feature `{}` of the candle at {} is {} (flat or degenerate prices?)",
-                    LIVE_FEATURES[j], self.candles.ts[last], self.row[j]
+                    LIVE_FEATURES[j],
+                    self.candles.ts[self.len() - 1],
+                    self.row[j]
                 )));
             }
             self.fresh = true;

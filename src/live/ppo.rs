@@ -118,13 +118,15 @@ impl LivePpo {
     /// (`fit_strategy` stores the training windows' context mean and std in
     /// `rl_selector.zip`).
     pub fn from_model(model: PpoModel, origin: Origin) -> Result<Self, LiveError> {
-        let record = model.strategy_env().ok_or_else(|| LiveError::Incompatible {
-            agent: "ppo",
-            why: "the model records no strategy environment (it was written before \
+        let record = model
+            .strategy_env()
+            .ok_or_else(|| LiveError::Incompatible {
+                agent: "ppo",
+                why: "the model records no strategy environment (it was written before \
                   rl_selector.zip carried one, or trained on another environment): \
                   pass the training context scaler to LivePpo::new"
-                .into(),
-        })?;
+                    .into(),
+            })?;
         let n_ctx = record.context_names.len();
         if model.feature_names().get(..n_ctx) != Some(&record.context_names[..]) {
             return Err(LiveError::Incompatible {

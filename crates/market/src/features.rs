@@ -864,6 +864,213 @@ impl std::fmt::Write for StackBuf {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Bar by bar
+
+/// Values each ring keeps: the longest window (`vol_72` over one-bar
+/// returns) needs the last 73 closes.
+const STREAM_DEPTH: usize = WARMUP_BARS + 1;
+
+/// A fixed-size ring of the newest values, oldest first once full.
+#[derive(Debug, Clone)]
+struct Ring {
+    buf: [f64; STREAM_DEPTH],
+    /// Index of the next write.
+    head: usize,
+    len: usize,
+}
+
+impl Ring {
+    fn new() -> Self {
+        Self {
+            buf: [f64::NAN; STREAM_DEPTH],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, v: f64) {
+        self.buf[self.head] = v;
+        self.head = (self.head + 1) % STREAM_DEPTH;
+        self.len = (self.len + 1).min(STREAM_DEPTH);
+    }
+
+    /// The value `k` pushes ago (0 = newest); `k < len`.
+    fn back(&self, k: usize) -> f64 {
+        self.buf[(self.head + STREAM_DEPTH - 1 - k) % STREAM_DEPTH]
+    }
+
+    /// The newest `w` values, oldest first, into `out[..w]`.
+    fn last_into(&self, w: usize, out: &mut [f64]) {
+        for (i, o) in out[..w].iter_mut().enumerate() {
+            *o = self.back(w - 1 - i);
+        }
+    }
+}
+
+/// The T0 features bar by bar, for live inference: push each closed
+/// candle, read the newest bar's row. O(longest window) per bar and no
+/// allocation: the rolling features use the last 73 bars, and Wilder's RSI
+/// and ATR carry their recursion from the first candle pushed, exactly as
+/// [`feature_matrix`] does from its first row. Pushing a whole history
+/// therefore gives [`feature_matrix`]'s last row (to a few ulps of the
+/// window sums; a test checks every bar of a long series).
+#[derive(Debug, Clone)]
+pub struct FeatureStream {
+    x: Ring,
+    r1: Ring,
+    close: Ring,
+    volume: Ring,
+    /// Candles pushed.
+    bars: usize,
+    prev_close: f64,
+    /// Wilder accumulators: sums of the first 14 values, then the averages.
+    avg_gain: f64,
+    avg_loss: f64,
+    atr: f64,
+    scratch: [f64; STREAM_DEPTH],
+}
+
+impl Default for FeatureStream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FeatureStream {
+    pub fn new() -> Self {
+        Self {
+            x: Ring::new(),
+            r1: Ring::new(),
+            close: Ring::new(),
+            volume: Ring::new(),
+            bars: 0,
+            prev_close: f64::NAN,
+            avg_gain: 0.0,
+            avg_loss: 0.0,
+            atr: 0.0,
+            scratch: [0.0; STREAM_DEPTH],
+        }
+    }
+
+    /// Candles pushed so far.
+    pub fn bars(&self) -> usize {
+        self.bars
+    }
+
+    /// Whether every feature of the newest bar is defined (73 candles).
+    pub fn is_ready(&self) -> bool {
+        self.bars > WARMUP_BARS
+    }
+
+    /// Add the next closed candle. Prices must be positive and finite,
+    /// volume finite and >= 0, high >= low; otherwise nothing changes and
+    /// the error names the value.
+    pub fn push(&mut self, high: f64, low: f64, close: f64, volume: f64) -> Result<()> {
+        for (name, v) in [("high", high), ("low", low), ("close", close)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(MarketError::InvalidParam {
+                    name,
+                    value: v.to_string(),
+                    why: "prices must be positive and finite",
+                });
+            }
+        }
+        if !(volume.is_finite() && volume >= 0.0) {
+            return Err(MarketError::InvalidParam {
+                name: "volume",
+                value: volume.to_string(),
+                why: "volume must be finite and >= 0",
+            });
+        }
+        if high < low {
+            return Err(MarketError::InvalidParam {
+                name: "high",
+                value: format!("{high} (low {low})"),
+                why: "high must not be below low",
+            });
+        }
+        let x = close.ln();
+        let t = self.bars;
+        if t >= 1 {
+            self.r1.push(x - self.x.back(0));
+            // The same recursion as `fill_features` (seed: plain means of
+            // the first 14 values at t = 14).
+            let pc = self.prev_close;
+            let d = close - pc;
+            let (g, l) = (d.max(0.0), (-d).max(0.0));
+            let tr = (high - low).max((high - pc).abs()).max((low - pc).abs());
+            let p = 14.0;
+            if t <= 14 {
+                self.avg_gain += g;
+                self.avg_loss += l;
+                self.atr += tr;
+                if t == 14 {
+                    self.avg_gain /= p;
+                    self.avg_loss /= p;
+                    self.atr /= p;
+                }
+            } else {
+                self.avg_gain = ((p - 1.0) * self.avg_gain + g) / p;
+                self.avg_loss = ((p - 1.0) * self.avg_loss + l) / p;
+                self.atr = ((p - 1.0) * self.atr + tr) / p;
+            }
+        }
+        self.x.push(x);
+        self.close.push(close);
+        self.volume.push(volume);
+        self.prev_close = close;
+        self.bars += 1;
+        Ok(())
+    }
+
+    /// Mean and sample std of the newest `w` values of `ring`, as
+    /// `window_stats` computes them.
+    fn stats(ring: &Ring, w: usize, scratch: &mut [f64]) -> (f64, f64) {
+        ring.last_into(w, scratch);
+        let (mut m, mut s) = ([0.0], [0.0]);
+        window_stats(&scratch[..w], w, w - 1..w, &mut m, &mut s);
+        (m[0], s[0])
+    }
+
+    /// The T0 features of the newest bar ([`FEATURES`] order), NaN where a
+    /// feature is not yet defined (before its warm-up, as in
+    /// [`feature_matrix`]).
+    pub fn row(&mut self) -> [f64; 12] {
+        let mut out = [f64::NAN; 12];
+        if self.bars == 0 {
+            return out;
+        }
+        let t = self.bars - 1;
+        for (j, &k) in LR_LAGS.iter().enumerate() {
+            if t >= k {
+                out[j] = self.x.back(0) - self.x.back(k);
+            }
+        }
+        for (j, &w) in VOL_WINDOWS.iter().enumerate() {
+            if t >= w {
+                out[5 + j] = Self::stats(&self.r1, w, &mut self.scratch).1;
+            }
+        }
+        if t >= 14 {
+            let s = self.avg_gain + self.avg_loss;
+            out[8] = if s == 0.0 {
+                50.0
+            } else {
+                100.0 * self.avg_gain / s
+            };
+            out[11] = self.atr / self.prev_close;
+        }
+        if t >= 19 {
+            for (j, ring) in [(9, &self.close), (10, &self.volume)] {
+                let (m, s) = Self::stats(ring, 20, &mut self.scratch);
+                out[j] = zscore(ring.back(0), m, s);
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

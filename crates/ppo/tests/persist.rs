@@ -322,7 +322,10 @@ fn recorded_environment_is_optional_and_checked_on_load() {
     });
     let back = PpoModel::from_zip_bytes(&older, "old.zip").unwrap();
     assert!(back.strategy_env().is_none());
-    assert_eq!(back.act_greedy(&[0.0; 5]).unwrap(), model.act_greedy(&[0.0; 5]).unwrap());
+    assert_eq!(
+        back.act_greedy(&[0.0; 5]).unwrap(),
+        model.act_greedy(&[0.0; 5]).unwrap()
+    );
 
     // a damaged record is refused with the column named
     let bad = with_config(&bytes, |v| {

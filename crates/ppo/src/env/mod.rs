@@ -16,7 +16,8 @@ mod vec_env;
 pub use bandit::ContextualBandit;
 pub use cartpole::CartPole;
 pub use strategy::{
-    EpisodeStart, StrategyData, StrategyEnv, StrategyEnvConfig, StrategyEnvRecord, StrategyEvaluation,
+    EpisodeStart, StrategyData, StrategyEnv, StrategyEnvConfig, StrategyEnvRecord,
+    StrategyEvaluation,
 };
 pub use vec_env::{EpisodeRecord, VecActions, VecEnv};
 

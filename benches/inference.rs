@@ -112,7 +112,7 @@ fn build(c: &Candles) -> Bot {
         .expect("params")
         .fit(&table)
         .expect("meta");
-    let mut meta = LiveMetaSelector::new(meta_model, Origin::Provided, 10).expect("meta");
+    let mut meta = LiveMetaSelector::from_model(meta_model, Origin::Provided).expect("meta");
     for r in returns.rows().into_iter().take(10) {
         meta.record_window(r.as_slice().expect("row"))
             .expect("record");
@@ -135,7 +135,7 @@ fn build(c: &Candles) -> Bot {
         .expect("params")
         .fit_strategy(&data, &ppo::StrategyEnvConfig::default(), None)
         .expect("ppo");
-    let ppo = LivePpo::new(ppo_model, Origin::Provided, data.context_scaler()).expect("ppo");
+    let ppo = LivePpo::from_model(ppo_model, Origin::Provided).expect("ppo");
 
     let lstm_model = lstm::LstmModel::params()
         .max_epochs(1)

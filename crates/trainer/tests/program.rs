@@ -673,11 +673,14 @@ fn a_csv_dropped_into_the_watched_directory_retrains_regime_once() {
 
 #[test]
 fn models_trained_by_the_program_serve_the_live_side_bar_by_bar() {
-    use cointrainer::live::{Bar, CandleBuffer, LiveRegime, LiveSignal, ModelSlot, load_latest};
+    use cointrainer::live::{
+        Bar, CandleBuffer, LiveMetaSelector, LivePpo, LiveRegime, LiveSignal, ModelSlot, Origin,
+        load_latest,
+    };
     use std::sync::Arc;
     let dir = tempfile::tempdir().unwrap();
     let orch = orchestrator(dir.path());
-    for agent in ["regime", "signal", "linucb"] {
+    for agent in ["regime", "signal", "linucb", "ppo", "meta-selector"] {
         orch.train(&job(agent, false), &|_| {})
             .unwrap_or_else(|e| panic!("{agent}: {e}"));
     }
@@ -693,6 +696,18 @@ fn models_trained_by_the_program_serve_the_live_side_bar_by_bar() {
     let live_signal = LiveSignal::new(Arc::new(ModelSlot::<signal::SignalModel>::from_registry(
         reg, "GLOBAL",
     )));
+    // The strategy selectors carry what serving needs (PPO's context scaler,
+    // the meta-selector's lookback): no training data on the live side.
+    let (_, ppo_model) = load_latest::<ppo::PpoModel, _>(reg, "GLOBAL").expect("ppo loads");
+    let mut live_ppo = LivePpo::from_model(ppo_model, Origin::Provided).expect("ppo serves");
+    let (_, meta_model) =
+        load_latest::<meta_selector::MetaSelector, _>(reg, "GLOBAL").expect("meta loads");
+    let strategies = meta_model.strategy_names().len();
+    let lookback = meta_model
+        .lookback()
+        .expect("the program records the lookback");
+    let mut live_meta =
+        LiveMetaSelector::from_model(meta_model, Origin::Provided).expect("meta serves");
     // Replay unseen candles as if live.
     let c = market::SyntheticMarket::new()
         .seed(99)
@@ -717,6 +732,12 @@ fn models_trained_by_the_program_serve_the_live_side_bar_by_bar() {
             .unwrap()
             .expect("a signal model serves");
         assert!((0.0..=1.0).contains(&s.p_up));
+        let choice = live_ppo.act(&row, r.prediction.regime, &[]).unwrap();
+        assert!(choice.name.is_some());
+        live_meta.record_window(&vec![0.001; strategies]).unwrap();
+        if live_meta.windows() == lookback {
+            assert_eq!(live_meta.rank(&row).unwrap().len(), strategies);
+        }
         answered += 1;
     }
     assert!(answered > 300, "{answered}");

@@ -12,11 +12,22 @@ fn check(what: &str, len: usize, need: usize) {
     assert!(len >= need, "{what}: buffer of {len} values, need {need}");
 }
 
-/// `c[m x n] (+)= a[m x k] * b[k x n]`.
-pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
-    check("matmul lhs", a.len(), m * k);
-    check("matmul rhs", b.len(), k * n);
-    check("matmul dst", c.len(), m * n);
+/// `c[m x n] (+)= A * B` for operands given by their (column, row) strides:
+/// element (i, p) of `A` is `a[i * a_strides.1 + p * a_strides.0]`, and the
+/// same for `B` with (p, j). The callers below checked the buffer sizes for
+/// their layouts.
+#[allow(clippy::too_many_arguments)]
+fn strided_product(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    a_strides: (isize, isize),
+    b: &[f32],
+    b_strides: (isize, isize),
+    c: &mut [f32],
+    accumulate: bool,
+) {
     if m == 0 || n == 0 {
         return;
     }
@@ -26,8 +37,8 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
         }
         return;
     }
-    // SAFETY: the three buffers hold at least m*k, k*n and m*n values (checked
-    // above); row-major strides (row stride = columns, column stride = 1).
+    // SAFETY: every caller checked that `a`, `b` and `c` hold all the
+    // elements their strides address for these m, k, n; `c` is row-major.
     unsafe {
         gemm(
             m,
@@ -38,11 +49,11 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
             n as isize,
             accumulate,
             a.as_ptr(),
-            1,
-            k as isize,
+            a_strides.0,
+            a_strides.1,
             b.as_ptr(),
-            1,
-            n as isize,
+            b_strides.0,
+            b_strides.1,
             1.0f32,
             1.0f32,
             false,
@@ -51,6 +62,25 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
             Parallelism::None,
         );
     }
+}
+
+/// `c[m x n] (+)= a[m x k] * b[k x n]`.
+pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
+    check("matmul lhs", a.len(), m * k);
+    check("matmul rhs", b.len(), k * n);
+    check("matmul dst", c.len(), m * n);
+    // Row-major: row stride = columns, column stride = 1.
+    strided_product(
+        m,
+        k,
+        n,
+        a,
+        (1, k as isize),
+        b,
+        (1, n as isize),
+        c,
+        accumulate,
+    );
 }
 
 /// `c[m x n] (+)= a[m x k] * b^T` where `b` is stored `[n x k]`.
@@ -66,40 +96,18 @@ pub fn matmul_nt(
     check("matmul_nt lhs", a.len(), m * k);
     check("matmul_nt rhs", b.len(), n * k);
     check("matmul_nt dst", c.len(), m * n);
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            c[..m * n].iter_mut().for_each(|x| *x = 0.0);
-        }
-        return;
-    }
-    // SAFETY: sizes checked above; b^T has element (i, j) at b[j * k + i],
-    // i.e. row stride 1 and column stride k.
-    unsafe {
-        gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.as_ptr(),
-            1,
-            k as isize,
-            b.as_ptr(),
-            k as isize,
-            1,
-            1.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
-    }
+    // b^T has element (p, j) at b[j * k + p]: column stride k, row stride 1.
+    strided_product(
+        m,
+        k,
+        n,
+        a,
+        (1, k as isize),
+        b,
+        (k as isize, 1),
+        c,
+        accumulate,
+    );
 }
 
 /// `c[m x n] (+)= a^T * b` where `a` is stored `[k x m]` and `b` `[k x n]`.
@@ -115,40 +123,18 @@ pub fn matmul_tn(
     check("matmul_tn lhs", a.len(), k * m);
     check("matmul_tn rhs", b.len(), k * n);
     check("matmul_tn dst", c.len(), m * n);
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            c[..m * n].iter_mut().for_each(|x| *x = 0.0);
-        }
-        return;
-    }
-    // SAFETY: sizes checked above; a^T has element (i, j) at a[j * m + i],
-    // i.e. row stride 1 and column stride m.
-    unsafe {
-        gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.as_ptr(),
-            m as isize,
-            1,
-            b.as_ptr(),
-            1,
-            n as isize,
-            1.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
-    }
+    // a^T has element (i, p) at a[p * m + i]: column stride m, row stride 1.
+    strided_product(
+        m,
+        k,
+        n,
+        a,
+        (m as isize, 1),
+        b,
+        (1, n as isize),
+        c,
+        accumulate,
+    );
 }
 
 #[cfg(test)]

@@ -94,6 +94,204 @@ impl Device {
     }
 }
 
+/// The tree, binning and determinism parameters every LightGBM agent takes,
+/// with LightGBM's (and SPEC T2/T3's) defaults. Agents embed it flattened
+/// into their own hyperparameters, so the saved JSON keeps one flat object,
+/// and add their objective, grid and early-stopping settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TreeParams {
+    pub min_data_in_leaf: usize,
+    pub min_sum_hessian_in_leaf: f64,
+    /// -1 = unlimited.
+    pub max_depth: i32,
+    pub feature_fraction: f64,
+    pub lambda_l1: f64,
+    pub lambda_l2: f64,
+    pub max_bin: usize,
+    pub min_data_in_bin: usize,
+    pub seed: u64,
+    /// Where the trees are grown; see [`Device`].
+    #[serde(default)]
+    pub device: Device,
+}
+
+impl Default for TreeParams {
+    fn default() -> Self {
+        Self {
+            min_data_in_leaf: 20,
+            min_sum_hessian_in_leaf: 1e-3,
+            max_depth: -1,
+            feature_fraction: 1.0,
+            lambda_l1: 0.0,
+            lambda_l2: 0.0,
+            max_bin: 255,
+            min_data_in_bin: 3,
+            seed: 0,
+            device: Device::Cpu,
+        }
+    }
+}
+
+impl TreeParams {
+    /// The parameter names, as in the saved JSON and program configs.
+    pub const KEYS: [&'static str; 10] = [
+        "min_data_in_leaf",
+        "min_sum_hessian_in_leaf",
+        "max_depth",
+        "feature_fraction",
+        "lambda_l1",
+        "lambda_l2",
+        "max_bin",
+        "min_data_in_bin",
+        "seed",
+        "device",
+    ];
+
+    /// Parameters for building LightGBM datasets (binning) with `threads`.
+    pub fn dataset_params(&self, threads: usize) -> LgbParams {
+        LgbParams::new()
+            .set("max_bin", self.max_bin)
+            .set("min_data_in_bin", self.min_data_in_bin)
+            .set("min_data_in_leaf", self.min_data_in_leaf)
+            .set("data_random_seed", self.seed)
+            .set("num_threads", threads)
+            .set("device_type", self.device.as_str())
+    }
+
+    /// `base` plus the tree parameters (no bagging, deterministic).
+    pub fn tree_params(&self, base: LgbParams) -> LgbParams {
+        base.set("min_sum_hessian_in_leaf", self.min_sum_hessian_in_leaf)
+            .set("max_depth", self.max_depth)
+            .set("feature_fraction", self.feature_fraction)
+            .set("bagging_fraction", 1.0)
+            .set("bagging_freq", 0)
+            .set("lambda_l1", self.lambda_l1)
+            .set("lambda_l2", self.lambda_l2)
+            .set("deterministic", true)
+            .set("seed", self.seed)
+    }
+
+    /// Checks each value; the error names the field, the value and the
+    /// allowed range.
+    pub fn check(&self) -> std::result::Result<(), crate::CoreError> {
+        use crate::CoreError;
+        if !self.device.is_compiled() {
+            return Err(CoreError::invalid_param(
+                "device",
+                self.device.as_str(),
+                "this build of LightGBM lacks that tree learner; rebuild with the crate's `gpu` or `cuda` feature",
+            ));
+        }
+        if !(self.min_sum_hessian_in_leaf >= 0.0 && self.min_sum_hessian_in_leaf.is_finite()) {
+            return Err(CoreError::invalid_param(
+                "min_sum_hessian_in_leaf",
+                self.min_sum_hessian_in_leaf,
+                "must be >= 0 and finite",
+            ));
+        }
+        if self.max_depth == 0 || self.max_depth < -1 {
+            return Err(CoreError::invalid_param(
+                "max_depth",
+                self.max_depth,
+                "must be -1 (unlimited) or >= 1",
+            ));
+        }
+        if !(self.feature_fraction > 0.0 && self.feature_fraction <= 1.0) {
+            return Err(CoreError::invalid_param(
+                "feature_fraction",
+                self.feature_fraction,
+                "must be in (0, 1]",
+            ));
+        }
+        for (name, v) in [("lambda_l1", self.lambda_l1), ("lambda_l2", self.lambda_l2)] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(CoreError::invalid_param(name, v, "must be >= 0 and finite"));
+            }
+        }
+        if self.max_bin < 2 {
+            return Err(CoreError::invalid_param(
+                "max_bin",
+                self.max_bin,
+                "must be at least 2",
+            ));
+        }
+        if self.min_data_in_bin == 0 {
+            return Err(CoreError::invalid_param(
+                "min_data_in_bin",
+                0,
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Builder setters for the [`TreeParams`] of an unchecked-params newtype
+/// whose checked struct has a `tree: TreeParams` field (`self.0.tree`).
+#[macro_export]
+macro_rules! lgbm_tree_setters {
+    () => {
+        pub fn min_data_in_leaf(mut self, n: usize) -> Self {
+            self.0.tree.min_data_in_leaf = n;
+            self
+        }
+
+        pub fn min_sum_hessian_in_leaf(mut self, v: f64) -> Self {
+            self.0.tree.min_sum_hessian_in_leaf = v;
+            self
+        }
+
+        /// -1 = unlimited.
+        pub fn max_depth(mut self, d: i32) -> Self {
+            self.0.tree.max_depth = d;
+            self
+        }
+
+        pub fn feature_fraction(mut self, f: f64) -> Self {
+            self.0.tree.feature_fraction = f;
+            self
+        }
+
+        pub fn lambda_l1(mut self, v: f64) -> Self {
+            self.0.tree.lambda_l1 = v;
+            self
+        }
+
+        pub fn lambda_l2(mut self, v: f64) -> Self {
+            self.0.tree.lambda_l2 = v;
+            self
+        }
+
+        pub fn max_bin(mut self, n: usize) -> Self {
+            self.0.tree.max_bin = n;
+            self
+        }
+
+        pub fn min_data_in_bin(mut self, n: usize) -> Self {
+            self.0.tree.min_data_in_bin = n;
+            self
+        }
+
+        pub fn seed(mut self, s: u64) -> Self {
+            self.0.tree.seed = s;
+            self
+        }
+
+        /// Grow trees on the GPU (OpenCL) or CUDA: needs the crate's `gpu`
+        /// or `cuda` feature.
+        pub fn device(mut self, d: $crate::lgbm::Device) -> Self {
+            self.0.tree.device = d;
+            self
+        }
+
+        /// All the tree parameters at once.
+        pub fn tree(mut self, t: $crate::lgbm::TreeParams) -> Self {
+            self.0.tree = t;
+            self
+        }
+    };
+}
+
 /// LightGBM parameters as `key=value` pairs, rendered the way the C API
 /// reads them. `verbosity=-1` is always added: LightGBM resets its log level
 /// from every parameter string it parses and would otherwise print to stdout.

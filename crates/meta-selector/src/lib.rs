@@ -15,7 +15,7 @@ pub use features::{
     read_trade_log,
 };
 pub use hyperparams::{GridParallelism, MetaSelectorParams, MetaSelectorValidParams};
-pub use lgbm::{Device, LgbError};
+pub use lgbm::{Device, LgbError, TreeParams};
 pub use model::{
     GridPointReport, MetaSelector, Selection, SelectionReport, SplitSizes, TrainReport,
 };

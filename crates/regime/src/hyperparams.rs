@@ -4,7 +4,7 @@
 //! validated once into [`RegimeValidParams`]; errors name field and value.
 
 use crate::error::RegimeError;
-use crate::lgbm::{Device, LgbParams};
+use crate::lgbm::{LgbParams, TreeParams};
 use agent_core::{CoreError, ParamGuard};
 use serde::{Deserialize, Serialize};
 
@@ -50,15 +50,9 @@ pub struct RegimeValidParams {
     /// Share of the training rows (oldest first) used for fitting; the rest
     /// is the early-stopping validation period.
     pub fit_fraction: f64,
-    pub min_data_in_leaf: usize,
-    pub min_sum_hessian_in_leaf: f64,
-    /// -1 = unlimited.
-    pub max_depth: i32,
-    pub feature_fraction: f64,
-    pub lambda_l1: f64,
-    pub lambda_l2: f64,
-    pub max_bin: usize,
-    pub min_data_in_bin: usize,
+    /// Tree, binning and determinism parameters (LightGBM's defaults).
+    #[serde(flatten)]
+    pub tree: TreeParams,
     pub pair_weighting: PairWeighting,
     /// Total compute threads (never exceeded, also not by the grid).
     pub num_threads: usize,
@@ -67,10 +61,6 @@ pub struct RegimeValidParams {
     /// the smaller caps off the validation history (identical results,
     /// since early stopping only looks at that history).
     pub share_rounds_across_n_estimators: bool,
-    pub seed: u64,
-    /// Where the trees are grown; see [`Device`].
-    #[serde(default)]
-    pub device: Device,
 }
 
 impl Default for RegimeValidParams {
@@ -82,52 +72,30 @@ impl Default for RegimeValidParams {
             learning_rate: 0.1,
             early_stopping_rounds: 20,
             fit_fraction: 0.8,
-            min_data_in_leaf: 20,
-            min_sum_hessian_in_leaf: 1e-3,
-            max_depth: -1,
-            feature_fraction: 1.0,
-            lambda_l1: 0.0,
-            lambda_l2: 0.0,
-            max_bin: 255,
-            min_data_in_bin: 3,
+            tree: TreeParams::default(),
             pair_weighting: PairWeighting::None,
             num_threads: 2,
             grid_parallelism: GridParallelism::Auto,
             share_rounds_across_n_estimators: true,
-            seed: 0,
-            device: Device::Cpu,
         }
     }
 }
 
 impl RegimeValidParams {
     pub(crate) fn dataset_params(&self, threads: usize) -> LgbParams {
-        LgbParams::new()
-            .set("max_bin", self.max_bin)
-            .set("min_data_in_bin", self.min_data_in_bin)
-            .set("min_data_in_leaf", self.min_data_in_leaf)
-            .set("data_random_seed", self.seed)
-            .set("num_threads", threads)
-            .set("device_type", self.device.as_str())
+        self.tree.dataset_params(threads)
     }
 
     pub(crate) fn booster_params(&self, num_leaves: usize, threads: usize) -> LgbParams {
-        self.dataset_params(threads)
+        let base = self
+            .dataset_params(threads)
             .set("objective", "multiclass")
             .set("num_class", 3)
             .set("metric", "multi_logloss")
             .set("boosting", "gbdt")
             .set("learning_rate", self.learning_rate)
-            .set("num_leaves", num_leaves)
-            .set("min_sum_hessian_in_leaf", self.min_sum_hessian_in_leaf)
-            .set("max_depth", self.max_depth)
-            .set("feature_fraction", self.feature_fraction)
-            .set("bagging_fraction", 1.0)
-            .set("bagging_freq", 0)
-            .set("lambda_l1", self.lambda_l1)
-            .set("lambda_l2", self.lambda_l2)
-            .set("deterministic", true)
-            .set("seed", self.seed)
+            .set("num_leaves", num_leaves);
+        self.tree.tree_params(base)
     }
 }
 
@@ -166,46 +134,6 @@ impl RegimeParams {
         self
     }
 
-    pub fn min_data_in_leaf(mut self, n: usize) -> Self {
-        self.0.min_data_in_leaf = n;
-        self
-    }
-
-    pub fn min_sum_hessian_in_leaf(mut self, v: f64) -> Self {
-        self.0.min_sum_hessian_in_leaf = v;
-        self
-    }
-
-    pub fn max_depth(mut self, d: i32) -> Self {
-        self.0.max_depth = d;
-        self
-    }
-
-    pub fn feature_fraction(mut self, f: f64) -> Self {
-        self.0.feature_fraction = f;
-        self
-    }
-
-    pub fn lambda_l1(mut self, v: f64) -> Self {
-        self.0.lambda_l1 = v;
-        self
-    }
-
-    pub fn lambda_l2(mut self, v: f64) -> Self {
-        self.0.lambda_l2 = v;
-        self
-    }
-
-    pub fn max_bin(mut self, n: usize) -> Self {
-        self.0.max_bin = n;
-        self
-    }
-
-    pub fn min_data_in_bin(mut self, n: usize) -> Self {
-        self.0.min_data_in_bin = n;
-        self
-    }
-
     pub fn pair_weighting(mut self, w: PairWeighting) -> Self {
         self.0.pair_weighting = w;
         self
@@ -226,17 +154,7 @@ impl RegimeParams {
         self
     }
 
-    pub fn seed(mut self, s: u64) -> Self {
-        self.0.seed = s;
-        self
-    }
-
-    /// Grow trees on the GPU (OpenCL) or CUDA: needs the crate's `gpu` or
-    /// `cuda` feature.
-    pub fn device(mut self, d: Device) -> Self {
-        self.0.device = d;
-        self
-    }
+    agent_core::lgbm_tree_setters!();
 }
 
 fn bad(name: &'static str, value: impl ToString, why: &'static str) -> RegimeError {
@@ -249,13 +167,7 @@ impl ParamGuard for RegimeParams {
 
     fn check_ref(&self) -> Result<&RegimeValidParams, RegimeError> {
         let p = &self.0;
-        if !p.device.is_compiled() {
-            return Err(bad(
-                "device",
-                p.device.as_str(),
-                "this build of LightGBM lacks that tree learner; rebuild with the crate's `gpu` or `cuda` feature",
-            ));
-        }
+        p.tree.check()?;
         if p.num_leaves.is_empty() {
             return Err(bad("num_leaves", "[]", "the grid needs at least one value"));
         }
@@ -286,38 +198,6 @@ impl ParamGuard for RegimeParams {
         if !(p.fit_fraction > 0.0 && p.fit_fraction < 1.0) {
             return Err(bad("fit_fraction", p.fit_fraction, "must be in (0, 1)"));
         }
-        if !(p.min_sum_hessian_in_leaf >= 0.0 && p.min_sum_hessian_in_leaf.is_finite()) {
-            return Err(bad(
-                "min_sum_hessian_in_leaf",
-                p.min_sum_hessian_in_leaf,
-                "must be >= 0 and finite",
-            ));
-        }
-        if p.max_depth == 0 || p.max_depth < -1 {
-            return Err(bad(
-                "max_depth",
-                p.max_depth,
-                "must be -1 (unlimited) or >= 1",
-            ));
-        }
-        if !(p.feature_fraction > 0.0 && p.feature_fraction <= 1.0) {
-            return Err(bad(
-                "feature_fraction",
-                p.feature_fraction,
-                "must be in (0, 1]",
-            ));
-        }
-        for (name, v) in [("lambda_l1", p.lambda_l1), ("lambda_l2", p.lambda_l2)] {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(bad(name, v, "must be >= 0 and finite"));
-            }
-        }
-        if p.max_bin < 2 {
-            return Err(bad("max_bin", p.max_bin, "must be at least 2"));
-        }
-        if p.min_data_in_bin == 0 {
-            return Err(bad("min_data_in_bin", 0, "must be at least 1"));
-        }
         if let PairWeighting::MinVolatility { min_median_vol } = p.pair_weighting
             && !(min_median_vol >= 0.0 && min_median_vol.is_finite())
         {
@@ -342,6 +222,7 @@ impl ParamGuard for RegimeParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lgbm::Device;
 
     #[test]
     fn a_gpu_device_this_build_lacks_is_a_parameter_error() {

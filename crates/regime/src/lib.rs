@@ -18,7 +18,7 @@ pub use data::{CutPoints, LABELS, RegimeData};
 pub use error::{RegimeError, Result};
 pub use fallback::{fallback_model, train_fallback};
 pub use hyperparams::{GridParallelism, PairWeighting, RegimeParams, RegimeValidParams};
-pub use lgbm::{Device, LgbError};
+pub use lgbm::{Device, LgbError, TreeParams};
 pub use market::Regime;
 pub use model::{
     GridPointReport, PairReport, RegimeModel, RegimePrediction, SplitSizes, TrainReport,

@@ -4,7 +4,7 @@
 
 use super::*;
 use agent_core::{ParamGuard, Persist, metrics};
-use meta_selector::{GridParallelism, MetaSelector, MetaTable};
+use meta_selector::{Device, GridParallelism, MetaSelector, MetaTable, TreeParams};
 
 const AGENT: &str = "meta-selector";
 const LOCAL: [&str; 1] = ["lookback"];
@@ -41,18 +41,11 @@ impl AgentTrainer for MetaSelectorAgent {
             "max_rounds",
             "early_stopping_rounds",
             "fit_fraction",
-            "min_data_in_leaf",
-            "min_sum_hessian_in_leaf",
-            "max_depth",
-            "feature_fraction",
-            "lambda_l1",
-            "lambda_l2",
-            "max_bin",
-            "min_data_in_bin",
             "num_threads",
             "grid_parallelism",
-            "seed",
         ];
+        // The LightGBM tree parameters every LightGBM agent shares.
+        k.extend(TreeParams::KEYS);
         k.extend(LOCAL);
         k
     }
@@ -77,6 +70,7 @@ impl AgentTrainer for MetaSelectorAgent {
             num_threads: usize,
             grid_parallelism: GridParallelism,
             seed: u64,
+            device: Device,
         ]);
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
         let table = table(ctx.returns()?, lookback)?;

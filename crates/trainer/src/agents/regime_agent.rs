@@ -4,7 +4,7 @@
 
 use super::*;
 use agent_core::{ParamGuard, Persist, metrics};
-use regime::{GridParallelism, PairWeighting, RegimeData, RegimeModel};
+use regime::{Device, GridParallelism, PairWeighting, RegimeData, RegimeModel, TreeParams};
 
 const AGENT: &str = "regime";
 const LOCAL: [&str; 2] = ["horizon", "train_fraction"];
@@ -35,20 +35,13 @@ impl AgentTrainer for RegimeAgent {
             "learning_rate",
             "early_stopping_rounds",
             "fit_fraction",
-            "min_data_in_leaf",
-            "min_sum_hessian_in_leaf",
-            "max_depth",
-            "feature_fraction",
-            "lambda_l1",
-            "lambda_l2",
-            "max_bin",
-            "min_data_in_bin",
             "pair_weighting",
             "num_threads",
             "grid_parallelism",
             "share_rounds_across_n_estimators",
-            "seed",
         ];
+        // The LightGBM tree parameters every LightGBM agent shares.
+        k.extend(TreeParams::KEYS);
         k.extend(LOCAL);
         k
     }
@@ -76,6 +69,7 @@ impl AgentTrainer for RegimeAgent {
             grid_parallelism: GridParallelism,
             share_rounds_across_n_estimators: bool,
             seed: u64,
+            device: Device,
         ]);
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
         let data = RegimeData::from_candles(&pairs(ctx.data), horizon, train_fraction)

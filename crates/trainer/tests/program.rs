@@ -212,6 +212,38 @@ fn bad_params_and_unknown_agents_fail_before_training_and_publish_nothing() {
 }
 
 #[test]
+fn lightgbm_tree_parameters_reach_the_saved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let orch = orchestrator(dir.path());
+    let mut j = job("regime", false);
+    j.params =
+        json!({"max_bin": 63, "lambda_l2": 0.5, "seed": 3, "device": "cpu", "num_leaves": [7]});
+    let o = orch.train(&j, &|_| {}).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(o.model_dir.join("manifest.json")).unwrap())
+            .unwrap();
+    let h = &manifest["hyperparameters"];
+    assert_eq!(h["max_bin"], 63, "{h}");
+    assert_eq!(h["lambda_l2"], 0.5);
+    assert_eq!(h["seed"], 3);
+    assert_eq!(h["device"], "cpu");
+    assert_eq!(h["num_leaves"], json!([7]));
+    assert_eq!(
+        h["min_data_in_bin"], 3,
+        "untouched keys keep their defaults"
+    );
+
+    // Out-of-range and unknown values name the key.
+    let mut j = job("meta-selector", false);
+    j.params = json!({"max_bin": 1});
+    let e = orch.train(&j, &|_| {}).unwrap_err().to_string();
+    assert!(e.contains("max_bin"), "{e}");
+    j.params = json!({"device": "tpu"});
+    let e = orch.train(&j, &|_| {}).unwrap_err().to_string();
+    assert!(e.contains("device") && e.contains("tpu"), "{e}");
+}
+
+#[test]
 fn every_command_parses() {
     for args in [
         vec!["cointrainer", "train", "all"],

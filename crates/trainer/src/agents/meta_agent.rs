@@ -4,7 +4,7 @@
 
 use super::*;
 use agent_core::{ParamGuard, Persist, metrics};
-use meta_selector::{Device, GridParallelism, MetaSelector, MetaTable, TreeParams};
+use meta_selector::{GridParallelism, MetaSelector, MetaTable, TreeParams};
 
 const AGENT: &str = "meta-selector";
 const LOCAL: [&str; 1] = ["lookback"];
@@ -53,24 +53,15 @@ impl AgentTrainer for MetaSelectorAgent {
     fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
         let (local, rest) = take_local(ctx.params, &LOCAL);
         let lookback: usize = local_or(AGENT, &local, "lookback", 10)?;
-        let params = crate::apply_params!(AGENT, rest, MetaSelector::params(), [
+        let (tree, rest) = take_tree_params(AGENT, &rest)?;
+        let params = crate::apply_params!(AGENT, rest, MetaSelector::params().tree(tree), [
             learning_rates: Vec<f64>,
             num_leaves: Vec<usize>,
             max_rounds: usize,
             early_stopping_rounds: usize,
             fit_fraction: f64,
-            min_data_in_leaf: usize,
-            min_sum_hessian_in_leaf: f64,
-            max_depth: i32,
-            feature_fraction: f64,
-            lambda_l1: f64,
-            lambda_l2: f64,
-            max_bin: usize,
-            min_data_in_bin: usize,
             num_threads: usize,
             grid_parallelism: GridParallelism,
-            seed: u64,
-            device: Device,
         ]);
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
         let table = table(ctx.returns()?, lookback)?;

@@ -199,6 +199,28 @@ pub fn local_or<T: DeserializeOwned>(
     }
 }
 
+/// Split the LightGBM tree parameters (`TreeParams::KEYS`) off `params`:
+/// those keys over LightGBM's defaults, and the rest for the agent's builder.
+pub fn take_tree_params(
+    agent: &str,
+    params: &Map<String, Value>,
+) -> Result<(regime::TreeParams, Map<String, Value>), TrainError> {
+    let (tree_keys, rest) = take_local(params, &regime::TreeParams::KEYS);
+    let defaults = regime::TreeParams::default();
+    // One key at a time first, so a bad value is reported with its key.
+    for (k, v) in &tree_keys {
+        let one: Map<String, Value> = std::iter::once((k.clone(), v.clone())).collect();
+        if let Err(TrainError::Params { why, .. }) = merge_serde(agent, &defaults, &one, &[]) {
+            return Err(TrainError::Params {
+                agent: agent.to_string(),
+                why: format!("`{k}` = {v}: {why}"),
+            });
+        }
+    }
+    let tree = merge_serde(agent, &defaults, &tree_keys, &[])?;
+    Ok((tree, rest))
+}
+
 /// Overlay `user` on the serialized defaults and deserialize: unknown keys
 /// (top level) are errors, nested objects are replaced as a whole.
 pub fn merge_serde<T: serde::Serialize + DeserializeOwned>(

@@ -4,7 +4,7 @@
 
 use super::*;
 use agent_core::{ParamGuard, Persist, metrics};
-use regime::{Device, GridParallelism, PairWeighting, RegimeData, RegimeModel, TreeParams};
+use regime::{GridParallelism, PairWeighting, RegimeData, RegimeModel, TreeParams};
 
 const AGENT: &str = "regime";
 const LOCAL: [&str; 2] = ["horizon", "train_fraction"];
@@ -50,26 +50,17 @@ impl AgentTrainer for RegimeAgent {
         let (local, rest) = take_local(ctx.params, &LOCAL);
         let horizon: usize = local_or(AGENT, &local, "horizon", 24)?;
         let train_fraction: f64 = local_or(AGENT, &local, "train_fraction", 0.8)?;
-        let params = crate::apply_params!(AGENT, rest, RegimeModel::params(), [
+        let (tree, rest) = take_tree_params(AGENT, &rest)?;
+        let params = crate::apply_params!(AGENT, rest, RegimeModel::params().tree(tree), [
             num_leaves: Vec<usize>,
             n_estimators: Vec<usize>,
             learning_rate: f64,
             early_stopping_rounds: usize,
             fit_fraction: f64,
-            min_data_in_leaf: usize,
-            min_sum_hessian_in_leaf: f64,
-            max_depth: i32,
-            feature_fraction: f64,
-            lambda_l1: f64,
-            lambda_l2: f64,
-            max_bin: usize,
-            min_data_in_bin: usize,
             pair_weighting: PairWeighting,
             num_threads: usize,
             grid_parallelism: GridParallelism,
             share_rounds_across_n_estimators: bool,
-            seed: u64,
-            device: Device,
         ]);
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
         let data = RegimeData::from_candles(&pairs(ctx.data), horizon, train_fraction)

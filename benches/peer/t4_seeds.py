@@ -62,6 +62,11 @@ def stats(values):
     return n, mean, math.sqrt(var)
 
 
+def num(x):
+    """JSON has no NaN: null instead (SPEC 0.3)."""
+    return x if math.isfinite(x) else None
+
+
 def welch_t(a, b):
     na, ma, sa = stats(a)
     nb, mb, sb = stats(b)
@@ -71,7 +76,7 @@ def welch_t(a, b):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5")
+    ap.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5 (two or more for a std)")
     ap.add_argument("--rust", help="cointrainer binary to run T4 with")
     ap.add_argument("--out", default="t4_seeds", help="folder for the result lines")
     ap.add_argument("--rust-lines", help="read Rust T4 lines from this file instead")
@@ -115,8 +120,8 @@ def main():
         t = welch_t(a, b)
         print(f"{m}: rust {ma:.6f} +- {sa:.6f} (n {na}), sb3 {mb:.6f} +- {sb:.6f} (n {nb}), "
               f"Welch t {t:+.2f}")
-        summary[m] = {"rust_mean": ma, "rust_std": sa, "rust_n": na,
-                      "sb3_mean": mb, "sb3_std": sb, "sb3_n": nb, "welch_t": t}
+        summary[m] = {"rust_mean": num(ma), "rust_std": num(sa), "rust_n": na,
+                      "sb3_mean": num(mb), "sb3_std": num(sb), "sb3_n": nb, "welch_t": num(t)}
     uniform = rust[0]["test_mean_ret_uniform"]
     best = rust[0]["test_mean_ret_best_fixed_hindsight"]
     print(f"test uniform {uniform:.6f}, best fixed in hindsight {best:.6f}")

@@ -443,44 +443,78 @@ fn fill_features(
 
     // Wilder RSI and ATR share one pass; same recursion as `wilder_rsi` and
     // `wilder_atr` (a unit test checks they agree bit for bit).
-    let p = 14usize;
-    let pf = p as f64;
-    let (mut ag, mut al, mut atr) = (0.0, 0.0, 0.0);
+    let mut wilder = Wilder14::default();
     if r0 == 0 && !rows.is_empty() {
         put(0, 8, f64::NAN);
         put(0, 11, f64::NAN);
     }
     for t in 1..rows.end {
-        let (cp, ct) = (c.close[t - 1], c.close[t]);
-        let d = ct - cp;
-        let (g, l) = (d.max(0.0), (-d).max(0.0));
-        let tr = (c.high[t] - c.low[t])
-            .max((c.high[t] - cp).abs())
-            .max((c.low[t] - cp).abs());
-        if t <= p {
-            // Seed: plain means of the first 14 values.
-            ag += g;
-            al += l;
-            atr += tr;
-            if t == p {
-                ag /= pf;
-                al /= pf;
-                atr /= pf;
-            }
-        } else {
-            ag = ((pf - 1.0) * ag + g) / pf;
-            al = ((pf - 1.0) * al + l) / pf;
-            atr = ((pf - 1.0) * atr + tr) / pf;
-        }
+        wilder.update(t, c.high[t], c.low[t], c.close[t - 1], c.close[t]);
         if t >= r0 {
-            let defined = t >= p;
-            let s = ag + al;
-            let rsi = if s == 0.0 { 50.0 } else { 100.0 * ag / s };
-            put(t, 8, if defined { rsi } else { f64::NAN });
-            put(t, 11, if defined { atr / ct } else { f64::NAN });
+            let (rsi, atr_rel) = wilder.rsi_atr_rel(t, c.close[t]);
+            put(t, 8, rsi);
+            put(t, 11, atr_rel);
         }
     }
     vol24
+}
+
+/// Wilder's RSI(14) and ATR(14) advanced one bar at a time: the running
+/// state that [`fill_features`] and [`FeatureStream`] share. Seeded with the
+/// plain means of the first 14 gains, losses and true ranges at bar 14,
+/// then `avg = (13 * avg + new) / 14`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Wilder14 {
+    /// Sums of the first 14 values, then the averages.
+    avg_gain: f64,
+    avg_loss: f64,
+    atr: f64,
+}
+
+impl Wilder14 {
+    const PERIOD: usize = 14;
+
+    /// Advance to bar `t >= 1` with its high, low and close and the previous
+    /// close.
+    #[inline]
+    fn update(&mut self, t: usize, high: f64, low: f64, prev_close: f64, close: f64) {
+        let p = Self::PERIOD as f64;
+        let d = close - prev_close;
+        let (g, l) = (d.max(0.0), (-d).max(0.0));
+        let tr = (high - low)
+            .max((high - prev_close).abs())
+            .max((low - prev_close).abs());
+        if t <= Self::PERIOD {
+            self.avg_gain += g;
+            self.avg_loss += l;
+            self.atr += tr;
+            if t == Self::PERIOD {
+                self.avg_gain /= p;
+                self.avg_loss /= p;
+                self.atr /= p;
+            }
+        } else {
+            self.avg_gain = ((p - 1.0) * self.avg_gain + g) / p;
+            self.avg_loss = ((p - 1.0) * self.avg_loss + l) / p;
+            self.atr = ((p - 1.0) * self.atr + tr) / p;
+        }
+    }
+
+    /// `rsi_14` and `atr_14_rel` at bar `t` with close `close`; NaN before
+    /// bar 14.
+    #[inline]
+    fn rsi_atr_rel(&self, t: usize, close: f64) -> (f64, f64) {
+        if t < Self::PERIOD {
+            return (f64::NAN, f64::NAN);
+        }
+        let s = self.avg_gain + self.avg_loss;
+        let rsi = if s == 0.0 {
+            50.0
+        } else {
+            100.0 * self.avg_gain / s
+        };
+        (rsi, self.atr / close)
+    }
 }
 
 /// The 12 T0 features for every bar (N x 12, [`FEATURES`] order), NaN in
@@ -924,10 +958,7 @@ pub struct FeatureStream {
     /// Candles pushed.
     bars: usize,
     prev_close: f64,
-    /// Wilder accumulators: sums of the first 14 values, then the averages.
-    avg_gain: f64,
-    avg_loss: f64,
-    atr: f64,
+    wilder: Wilder14,
     scratch: [f64; STREAM_DEPTH],
 }
 
@@ -946,9 +977,7 @@ impl FeatureStream {
             volume: Ring::new(),
             bars: 0,
             prev_close: f64::NAN,
-            avg_gain: 0.0,
-            avg_loss: 0.0,
-            atr: 0.0,
+            wilder: Wilder14::default(),
             scratch: [0.0; STREAM_DEPTH],
         }
     }
@@ -994,27 +1023,7 @@ impl FeatureStream {
         let t = self.bars;
         if t >= 1 {
             self.r1.push(x - self.x.back(0));
-            // The same recursion as `fill_features` (seed: plain means of
-            // the first 14 values at t = 14).
-            let pc = self.prev_close;
-            let d = close - pc;
-            let (g, l) = (d.max(0.0), (-d).max(0.0));
-            let tr = (high - low).max((high - pc).abs()).max((low - pc).abs());
-            let p = 14.0;
-            if t <= 14 {
-                self.avg_gain += g;
-                self.avg_loss += l;
-                self.atr += tr;
-                if t == 14 {
-                    self.avg_gain /= p;
-                    self.avg_loss /= p;
-                    self.atr /= p;
-                }
-            } else {
-                self.avg_gain = ((p - 1.0) * self.avg_gain + g) / p;
-                self.avg_loss = ((p - 1.0) * self.avg_loss + l) / p;
-                self.atr = ((p - 1.0) * self.atr + tr) / p;
-            }
+            self.wilder.update(t, high, low, self.prev_close, close);
         }
         self.x.push(x);
         self.close.push(close);
@@ -1052,15 +1061,7 @@ impl FeatureStream {
                 out[5 + j] = Self::stats(&self.r1, w, &mut self.scratch).1;
             }
         }
-        if t >= 14 {
-            let s = self.avg_gain + self.avg_loss;
-            out[8] = if s == 0.0 {
-                50.0
-            } else {
-                100.0 * self.avg_gain / s
-            };
-            out[11] = self.atr / self.prev_close;
-        }
+        (out[8], out[11]) = self.wilder.rsi_atr_rel(t, self.prev_close);
         if t >= 19 {
             for (j, ring) in [(9, &self.close), (10, &self.volume)] {
                 let (m, s) = Self::stats(ring, 20, &mut self.scratch);

@@ -206,23 +206,13 @@ pub fn take_tree_params(
     params: &Map<String, Value>,
 ) -> Result<(regime::TreeParams, Map<String, Value>), TrainError> {
     let (tree_keys, rest) = take_local(params, &regime::TreeParams::KEYS);
-    let defaults = regime::TreeParams::default();
-    // One key at a time first, so a bad value is reported with its key.
-    for (k, v) in &tree_keys {
-        let one: Map<String, Value> = std::iter::once((k.clone(), v.clone())).collect();
-        if let Err(TrainError::Params { why, .. }) = merge_serde(agent, &defaults, &one, &[]) {
-            return Err(TrainError::Params {
-                agent: agent.to_string(),
-                why: format!("`{k}` = {v}: {why}"),
-            });
-        }
-    }
-    let tree = merge_serde(agent, &defaults, &tree_keys, &[])?;
+    let tree = merge_serde(agent, &regime::TreeParams::default(), &tree_keys, &[])?;
     Ok((tree, rest))
 }
 
 /// Overlay `user` on the serialized defaults and deserialize: unknown keys
-/// (top level) are errors, nested objects are replaced as a whole.
+/// (top level) are errors, nested objects are replaced as a whole, and a
+/// value that does not deserialize is reported with its key.
 pub fn merge_serde<T: serde::Serialize + DeserializeOwned>(
     agent: &str,
     defaults: &T,
@@ -247,9 +237,23 @@ pub fn merge_serde<T: serde::Serialize + DeserializeOwned>(
         }
         obj.insert(k.clone(), v.clone());
     }
-    serde_json::from_value(base).map_err(|e| TrainError::Params {
-        agent: agent.to_string(),
-        why: e.to_string(),
+    serde_json::from_value(base).map_err(|e| {
+        // serde's message does not say which key; find the first user key
+        // that fails on its own over the defaults (error path only).
+        let bad_key = user.iter().find(|(k, v)| {
+            let mut one = serde_json::to_value(defaults).unwrap_or(Value::Null);
+            if let Some(o) = one.as_object_mut() {
+                o.insert((*k).clone(), (*v).clone());
+            }
+            serde_json::from_value::<T>(one).is_err()
+        });
+        TrainError::Params {
+            agent: agent.to_string(),
+            why: match bad_key {
+                Some((k, v)) => format!("`{k}` = {v}: {e}"),
+                None => e.to_string(),
+            },
+        }
     })
 }
 

@@ -173,7 +173,6 @@ impl MetaSelector {
         &self.feature_names
     }
 
-    /// Strategy names indexed by `strategy_id`.
     /// Trailing windows of the per-window statistics it was trained on
     /// (`MetaTable::from_strategy_returns`); `None` for trade-log tables and
     /// imported models.
@@ -181,6 +180,7 @@ impl MetaSelector {
         self.lookback
     }
 
+    /// Strategy names indexed by `strategy_id`.
     pub fn strategy_names(&self) -> &[String] {
         &self.strategy_names
     }

@@ -125,7 +125,18 @@ fn buffer_refuses_bad_candles_and_reports_warmup() {
         close: f64::NAN,
         ..bar
     };
-    assert!(buf.push(nan).is_err());
+    let e = buf.push(nan).expect_err("NaN close").to_string();
+    assert!(
+        e.contains(&format!("candle at {}", nan.ts)) && e.contains("close NaN"),
+        "{e}"
+    );
+    let bad_open = Bar {
+        ts: bar.ts + 1,
+        open: -1.0,
+        ..bar
+    };
+    let e = buf.push(bad_open).expect_err("negative open").to_string();
+    assert!(e.contains("open -1"), "{e}");
     assert_eq!(buf.len(), 1);
 }
 

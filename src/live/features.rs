@@ -132,26 +132,10 @@ impl CandleBuffer {
             close,
             volume,
         } = bar;
-        for (name, v) in [
-            ("open", open),
-            ("high", high),
-            ("low", low),
-            ("close", close),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(LiveError::InvalidInput(format!(
-                    "candle at {ts}: {name} must be positive and finite, got {v}"
-                )));
-            }
-        }
-        if !(volume.is_finite() && volume >= 0.0) {
+        // The stream checks high, low, close and volume; open is ours.
+        if !(open.is_finite() && open > 0.0) {
             return Err(LiveError::InvalidInput(format!(
-                "candle at {ts}: volume must be finite and >= 0, got {volume}"
-            )));
-        }
-        if high < low {
-            return Err(LiveError::InvalidInput(format!(
-                "candle at {ts}: high {high} is below low {low}"
+                "candle at {ts}: open {open} must be positive and finite"
             )));
         }
         if let Some(&prev) = self.candles.ts.last()

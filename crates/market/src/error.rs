@@ -129,6 +129,14 @@ pub enum MarketError {
     /// The series is too short for the computation.
     #[error("not enough bars: need at least {needed}, got {got}")]
     NotEnoughBars { needed: usize, got: usize },
+    /// A candle handed over one at a time (not from a file) is invalid,
+    /// e.g. `close NaN must be positive and finite`.
+    #[error("{field} {value} {why}")]
+    InvalidCandle {
+        field: &'static str,
+        value: f64,
+        why: String,
+    },
     /// An error from `agent-core` (e.g. building a `Dataset`).
     #[error(transparent)]
     Core(agent_core::CoreError),

@@ -994,30 +994,25 @@ impl FeatureStream {
 
     /// Add the next closed candle. Prices must be positive and finite,
     /// volume finite and >= 0, high >= low; otherwise nothing changes and
-    /// the error names the value.
+    /// the error names the field and value.
     pub fn push(&mut self, high: f64, low: f64, close: f64, volume: f64) -> Result<()> {
+        let bad = |field, value, why: &str| {
+            Err(MarketError::InvalidCandle {
+                field,
+                value,
+                why: why.to_string(),
+            })
+        };
         for (name, v) in [("high", high), ("low", low), ("close", close)] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(MarketError::InvalidParam {
-                    name,
-                    value: v.to_string(),
-                    why: "prices must be positive and finite",
-                });
+                return bad(name, v, "must be positive and finite");
             }
         }
         if !(volume.is_finite() && volume >= 0.0) {
-            return Err(MarketError::InvalidParam {
-                name: "volume",
-                value: volume.to_string(),
-                why: "volume must be finite and >= 0",
-            });
+            return bad("volume", volume, "must be finite and >= 0");
         }
         if high < low {
-            return Err(MarketError::InvalidParam {
-                name: "high",
-                value: format!("{high} (low {low})"),
-                why: "high must not be below low",
-            });
+            return bad("high", high, &format!("is below low {low}"));
         }
         let x = close.ln();
         let t = self.bars;

@@ -95,23 +95,14 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     /// Runs T2 end to end on the shared datasets (release build, ~2 s).
     #[test]
     #[ignore = "benchmark task; run with --ignored in release"]
     fn t2_reports_every_required_key() {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-        let ctx = BenchContext {
-            data_dir: root.join("bench/datasets"),
-            raw_dir: root.join("data"),
-            threads: 2,
-            seed: 0,
-        };
-        if !ctx.data_dir.is_dir() {
-            eprintln!("skipping: {} not found", ctx.data_dir.display());
+        let Some(ctx) = BenchContext::shared_for_tests() else {
             return;
-        }
+        };
         let m = run(&ctx).unwrap();
         println!("{}", Value::Object(m.clone()));
         for k in [

@@ -86,22 +86,13 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     /// Runs the full task (a few seconds in release); needs the shared data.
     #[test]
     #[ignore]
     fn t4_reports_the_spec_keys() {
-        let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-        if !shared.exists() {
-            eprintln!("skipping: {} is absent", shared.display());
+        let Some(ctx) = BenchContext::shared_for_tests() else {
             return;
-        }
-        let ctx = BenchContext {
-            data_dir: shared.join("bench/datasets"),
-            raw_dir: shared.join("data"),
-            threads: 2,
-            seed: 0,
         };
         let m = run(&ctx).unwrap();
         println!("{}", serde_json::to_string(&m).unwrap());

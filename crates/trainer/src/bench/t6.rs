@@ -80,23 +80,14 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     /// Full T6 run (minutes): `cargo test -p cointrainer-trainer --release
     /// --lib t6 -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn t6_full_run_prints_the_result_line() {
-        let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-        if !shared.is_dir() {
-            eprintln!("skipping: {} not found", shared.display());
+        let Some(ctx) = BenchContext::shared_for_tests() else {
             return;
-        }
-        let ctx = BenchContext {
-            data_dir: shared.join("bench/datasets"),
-            raw_dir: shared.join("data"),
-            threads: 2,
-            seed: 0,
         };
         let line = super::super::run_task("T6", &ctx).unwrap();
         println!("{line}");

@@ -251,21 +251,12 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     #[ignore = "needs shared/; run with --ignored"]
     fn t7_agrees_with_the_reference_on_every_window() {
-        let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-        if !shared.join("data/BTCUSDT-1h.csv").is_file() {
-            eprintln!("skipping: {} is absent", shared.display());
+        let Some(ctx) = BenchContext::shared_for_tests() else {
             return;
-        }
-        let ctx = BenchContext {
-            data_dir: shared.join("bench/datasets"),
-            raw_dir: shared.join("data"),
-            threads: 2,
-            seed: 0,
         };
         let m = run(&ctx).unwrap();
         assert_eq!(m["n_windows"], json!(1159));

@@ -3,8 +3,6 @@
 pub mod atomic;
 pub mod dataset;
 pub mod error;
-#[cfg(feature = "lightgbm")]
-pub mod lgbm;
 pub mod metrics;
 pub mod model_selection;
 pub mod npy;

@@ -1,7 +1,7 @@
 //! The one error type of the meta-selector: every variant says what was
 //! wrong and with which value or file.
 
-use crate::lgbm::LgbError;
+use lgbm::LgbError;
 use agent_core::CoreError;
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 //! errors name the field and value.
 
 use crate::error::MetaSelectorError;
-use crate::lgbm::{LgbParams, TreeParams};
+use lgbm::{LgbParams, TreeParams};
 use agent_core::{CoreError, ParamGuard};
 use serde::{Deserialize, Serialize};
 
@@ -129,7 +129,7 @@ impl MetaSelectorParams {
         self
     }
 
-    agent_core::lgbm_tree_setters!();
+    lgbm::lgbm_tree_setters!();
 }
 
 fn bad(name: &'static str, value: impl ToString, why: &'static str) -> MetaSelectorError {
@@ -188,7 +188,7 @@ impl ParamGuard for MetaSelectorParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lgbm::Device;
+    use lgbm::Device;
 
     #[test]
     fn a_gpu_device_this_build_lacks_is_a_parameter_error() {
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn saved_hyperparameters_stay_one_flat_object() {
         let v = serde_json::to_value(MetaSelectorValidParams::default()).unwrap();
-        for k in agent_core::lgbm::TreeParams::KEYS {
+        for k in lgbm::TreeParams::KEYS {
             assert!(v.get(k).is_some(), "{k} at the top level: {v}");
         }
         assert!(v.get("tree").is_none());

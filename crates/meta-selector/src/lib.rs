@@ -3,7 +3,6 @@
 pub mod error;
 pub mod features;
 pub mod hyperparams;
-use agent_core::lgbm;
 pub mod model;
 pub mod persist;
 pub mod train;

@@ -5,7 +5,7 @@
 use crate::error::{MetaSelectorError, Result};
 use crate::features::MetaTable;
 use crate::hyperparams::{MetaSelectorParams, MetaSelectorValidParams};
-use crate::lgbm::LgbBooster;
+use lgbm::LgbBooster;
 use agent_core::{CoreError, Predict};
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};

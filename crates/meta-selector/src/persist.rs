@@ -5,7 +5,7 @@
 
 use crate::error::MetaSelectorError;
 use crate::hyperparams::MetaSelectorValidParams;
-use crate::lgbm::LgbBooster;
+use lgbm::LgbBooster;
 use crate::model::{MetaSelector, TrainReport};
 use agent_core::{ArtifactFiles, CoreError, Manifest, ModelInfo, Persist};
 use serde_json::json;

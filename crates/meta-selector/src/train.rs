@@ -6,7 +6,7 @@
 use crate::error::{MetaSelectorError, Result};
 use crate::features::MetaTable;
 use crate::hyperparams::{GridParallelism, MetaSelectorValidParams};
-use crate::lgbm::{self, Grid, LgbDataset, Rows};
+use lgbm::{self, Grid, LgbDataset, Rows};
 use crate::model::{
     GridPointReport, MetaSelector, SelectionReport, SplitSizes, TrainReport, argmax_first,
 };

@@ -1,7 +1,7 @@
 //! The one error type of the regime agent: every variant says what was wrong
 //! and with which value, file or source.
 
-use crate::lgbm::LgbError;
+use lgbm::LgbError;
 use agent_core::CoreError;
 use market::MarketError;
 

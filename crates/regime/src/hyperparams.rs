@@ -4,7 +4,7 @@
 //! validated once into [`RegimeValidParams`]; errors name field and value.
 
 use crate::error::RegimeError;
-use crate::lgbm::{LgbParams, TreeParams};
+use lgbm::{LgbParams, TreeParams};
 use agent_core::{CoreError, ParamGuard};
 use serde::{Deserialize, Serialize};
 
@@ -154,7 +154,7 @@ impl RegimeParams {
         self
     }
 
-    agent_core::lgbm_tree_setters!();
+    lgbm::lgbm_tree_setters!();
 }
 
 fn bad(name: &'static str, value: impl ToString, why: &'static str) -> RegimeError {
@@ -222,7 +222,7 @@ impl ParamGuard for RegimeParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lgbm::Device;
+    use lgbm::Device;
 
     #[test]
     fn a_gpu_device_this_build_lacks_is_a_parameter_error() {

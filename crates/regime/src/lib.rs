@@ -5,7 +5,6 @@ pub mod data;
 pub mod error;
 pub mod fallback;
 pub mod hyperparams;
-use agent_core::lgbm;
 pub mod model;
 pub mod persist;
 pub mod train;

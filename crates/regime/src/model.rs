@@ -5,7 +5,7 @@
 use crate::data::{CutPoints, LABELS};
 use crate::error::Result;
 use crate::hyperparams::{RegimeParams, RegimeValidParams};
-use crate::lgbm::LgbBooster;
+use lgbm::LgbBooster;
 use agent_core::{CoreError, Dataset, Predict};
 use market::{Candles, Regime, feature_matrix};
 use ndarray::{Array2, ArrayView2};

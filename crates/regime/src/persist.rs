@@ -6,7 +6,7 @@
 use crate::data::{CutPoints, LABELS};
 use crate::error::RegimeError;
 use crate::hyperparams::RegimeValidParams;
-use crate::lgbm::LgbBooster;
+use lgbm::LgbBooster;
 use crate::model::{RegimeModel, TrainReport};
 use agent_core::{ArtifactFiles, CoreError, Manifest, ModelInfo, Persist};
 use serde_json::json;

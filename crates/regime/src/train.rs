@@ -6,7 +6,7 @@
 use crate::data::{CutPoints, RegimeData};
 use crate::error::{RegimeError, Result};
 use crate::hyperparams::{GridParallelism, PairWeighting, RegimeValidParams};
-use crate::lgbm::{self, Boosted, Grid, LgbBooster, Rows};
+use lgbm::{self, Boosted, Grid, LgbBooster, Rows};
 use crate::model::{GridPointReport, PairReport, RegimeModel, SplitSizes, TrainReport};
 use agent_core::{Fit, Progress, ProgressEvent, metrics};
 use market::features::quantile_linear;

@@ -10,8 +10,10 @@
 //! neither `Send` nor `Sync`. This module keeps the datasets, runs the
 //! boosting loop one round at a time, and owns the early-stopping rule.
 //!
-//! Shared by the LightGBM agents (`regime`, `meta-selector`); enabled by
-//! agent-core's `lightgbm` feature.
+//! Shared by the LightGBM agents (`regime`, `meta-selector`). It is a crate of
+//! its own, not a feature of `agent-core`, so that a bot or example that uses
+//! no LightGBM agent never compiles LightGBM's C++ sources (Cargo unifies a
+//! crate's features across the packages of one build).
 
 use lightgbm3_sys as sys;
 use std::ffi::{CStr, CString, c_char, c_void};
@@ -173,8 +175,8 @@ impl TreeParams {
 
     /// Checks each value; the error names the field, the value and the
     /// allowed range.
-    pub fn check(&self) -> std::result::Result<(), crate::CoreError> {
-        use crate::CoreError;
+    pub fn check(&self) -> std::result::Result<(), agent_core::CoreError> {
+        use agent_core::CoreError;
         if !self.device.is_compiled() {
             return Err(CoreError::invalid_param(
                 "device",
@@ -279,13 +281,13 @@ macro_rules! lgbm_tree_setters {
 
         /// Grow trees on the GPU (OpenCL) or CUDA: needs the crate's `gpu`
         /// or `cuda` feature.
-        pub fn device(mut self, d: $crate::lgbm::Device) -> Self {
+        pub fn device(mut self, d: $crate::Device) -> Self {
             self.0.tree.device = d;
             self
         }
 
         /// All the tree parameters at once.
-        pub fn tree(mut self, t: $crate::lgbm::TreeParams) -> Self {
+        pub fn tree(mut self, t: $crate::TreeParams) -> Self {
             self.0.tree = t;
             self
         }

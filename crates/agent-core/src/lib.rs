@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod atomic;
+pub mod cancel;
 pub mod dataset;
 pub mod error;
 pub mod metrics;

@@ -26,11 +26,11 @@
 //! columns) are split 80/20 in time order, or by their `is_train` column,
 //! then trained and replayed the same way.
 
-use cointrainer::linucb::{
+use linucb::{
     BanditData, Fit, Learn, LinUcb, LinUcbParams, ParamGuard, Persist, RegimeMode, ReplayReport,
     TrainingFile, read_training_file,
 };
-use cointrainer::market::SyntheticMarket;
+use market::SyntheticMarket;
 use std::error::Error;
 use std::path::PathBuf;
 
@@ -191,7 +191,7 @@ fn run() -> Result<(), Box<dyn Error>> {
 /// Fit on the training events, then replay the test events as a live bot
 /// (choose, then learn the chosen strategy's reward), and print the report.
 fn train_and_replay(
-    params: &cointrainer::linucb::LinUcbValidParams,
+    params: &linucb::LinUcbValidParams,
     data: BanditData,
 ) -> Result<LinUcb, Box<dyn Error>> {
     let (train, test) = data.split(0.8)?;

@@ -63,8 +63,8 @@ fn to_i32(n: usize, what: &str) -> Result<i32> {
 
 /// Where LightGBM grows its trees (`device_type`). CPU is the default and
 /// what the tests use; the others need LightGBM built with that tree learner
-/// (agent-core features `lightgbm-gpu` for OpenCL, the path AMD cards such as
-/// the RX 7900 XTX take, and `lightgbm-cuda` for NVIDIA).
+/// (this crate's features `gpu` for OpenCL, the path AMD cards such as the
+/// RX 7900 XTX take, and `cuda` for NVIDIA).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Device {
@@ -90,8 +90,8 @@ impl Device {
     pub fn is_compiled(self) -> bool {
         match self {
             Device::Cpu => true,
-            Device::Gpu => cfg!(feature = "lightgbm-gpu"),
-            Device::Cuda => cfg!(feature = "lightgbm-cuda"),
+            Device::Gpu => cfg!(feature = "gpu"),
+            Device::Cuda => cfg!(feature = "cuda"),
         }
     }
 }

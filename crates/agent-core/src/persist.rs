@@ -17,6 +17,18 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub const MANIFEST_SCHEMA: u32 = 1;
 const BLOB_MAGIC: &[u8; 8] = b"CTART\x001\n";
 
+/// Largest `manifest.json` accepted.
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+/// Most files one artifact may list.
+pub const MAX_FILES: usize = 4096;
+/// Largest single artifact file accepted.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+/// Largest sum of an artifact's file sizes.
+pub const MAX_ARTIFACT_BYTES: u64 = 1 << 30;
+/// Largest artifact blob ([`to_blob`]): manifest, files and their length prefixes.
+pub const MAX_BLOB_BYTES: u64 =
+    BLOB_MAGIC.len() as u64 + 8 + MAX_MANIFEST_BYTES + 8 * MAX_FILES as u64 + MAX_ARTIFACT_BYTES;
+
 /// One file of an artifact as the manifest records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
@@ -77,11 +89,7 @@ impl ArtifactFiles {
     /// Add a file; names are plain file names (no directories).
     pub fn insert(&mut self, name: impl Into<String>, bytes: Vec<u8>) -> Result<()> {
         let name = name.into();
-        if name.is_empty()
-            || name == MANIFEST_FILE
-            || name.contains(['/', '\\'])
-            || name.starts_with('.')
-        {
+        if !is_safe_file_name(&name) {
             return Err(CoreError::InvalidData(format!(
                 "artifact file name `{name}` is not allowed"
             )));
@@ -117,6 +125,125 @@ impl ArtifactFiles {
             source,
         })
     }
+}
+
+/// A plain file name inside the artifact directory: not the manifest, no
+/// directory part, not hidden (temp files), printable ASCII, short.
+fn is_safe_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name != MANIFEST_FILE
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Whether [`read_bounded`] follows a symbolic link at the path itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symlinks {
+    /// Refuse a link (artifact files: a planted link to `/dev/zero` or to
+    /// a secret must not be read).
+    Refuse,
+    /// Follow it (data files a user may link into place).
+    Follow,
+}
+
+/// Read the regular file at `path`, at most `limit` bytes. FIFOs, devices
+/// and directories are refused after opening (the open itself never blocks
+/// on a FIFO), so a planted special file can neither hang nor exhaust
+/// memory; the size is checked on the opened handle before reading, and the
+/// read stops at `limit + 1` bytes in case the file grows meanwhile.
+pub fn read_bounded(path: &Path, limit: u64, symlinks: Symlinks) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let not_regular = |what: &str| CoreError::Malformed {
+        path: path.to_path_buf(),
+        why: format!("{what}; expected a regular file"),
+    };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nofollow = match symlinks {
+            Symlinks::Refuse => libc::O_NOFOLLOW,
+            Symlinks::Follow => 0,
+        };
+        // O_NONBLOCK: opening a FIFO must not wait for a writer.
+        opts.custom_flags(nofollow | libc::O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    if symlinks == Symlinks::Refuse
+        && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return Err(not_regular("it is a symbolic link"));
+    }
+    let file = opts.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return not_regular("it is a symbolic link");
+        }
+        CoreError::io(path, e)
+    })?;
+    let meta = file.metadata().map_err(|e| CoreError::io(path, e))?;
+    if !meta.file_type().is_file() {
+        return Err(not_regular(if meta.is_dir() {
+            "it is a directory"
+        } else {
+            "it is a FIFO, socket or device"
+        }));
+    }
+    let too_big = |n: u64| CoreError::Malformed {
+        path: path.to_path_buf(),
+        why: format!("the file holds {n} bytes or more, more than the {limit} allowed"),
+    };
+    if meta.len() > limit {
+        return Err(too_big(meta.len()));
+    }
+    // The capacity comes from the checked size, so it is bounded by `limit`.
+    let mut out = Vec::with_capacity(meta.len() as usize);
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| CoreError::io(path, e))?;
+    if out.len() as u64 > limit {
+        return Err(too_big(out.len() as u64));
+    }
+    Ok(out)
+}
+
+/// Check the manifest's file list against the limits before anything is
+/// read: safe names, at most [`MAX_FILES`] files of at most
+/// [`MAX_FILE_BYTES`] each and [`MAX_ARTIFACT_BYTES`] in all.
+fn check_file_list(manifest: &Manifest, origin: &Path) -> Result<()> {
+    let bad = |why: String| CoreError::Malformed {
+        path: origin.to_path_buf(),
+        why,
+    };
+    if manifest.files.len() > MAX_FILES {
+        return Err(bad(format!(
+            "manifest lists {} files, more than the {MAX_FILES} allowed",
+            manifest.files.len()
+        )));
+    }
+    let mut total = 0u64;
+    for (name, entry) in &manifest.files {
+        if !is_safe_file_name(name) {
+            return Err(bad("manifest lists an unsafe file name".into()));
+        }
+        if entry.bytes > MAX_FILE_BYTES {
+            return Err(bad(format!(
+                "manifest records {} bytes for `{name}`, more than the {MAX_FILE_BYTES} allowed",
+                entry.bytes
+            )));
+        }
+        total = total.saturating_add(entry.bytes);
+    }
+    if total > MAX_ARTIFACT_BYTES {
+        return Err(bad(format!(
+            "manifest records {total} bytes of files, more than the {MAX_ARTIFACT_BYTES} allowed"
+        )));
+    }
+    Ok(())
 }
 
 /// sha256 of bytes as lowercase hex.
@@ -196,6 +323,16 @@ pub fn verify(
 pub fn verify_files(manifest: &Manifest, files: &ArtifactFiles) -> Result<()> {
     for (name, entry) in &manifest.files {
         let bytes = files.get(name)?;
+        if bytes.len() as u64 != entry.bytes {
+            return Err(CoreError::Malformed {
+                path: files.origin.join(name),
+                why: format!(
+                    "the file holds {} bytes, the manifest records {}",
+                    bytes.len(),
+                    entry.bytes
+                ),
+            });
+        }
         let actual = sha256_hex(bytes);
         if actual != entry.sha256 {
             return Err(CoreError::Checksum {
@@ -208,32 +345,32 @@ pub fn verify_files(manifest: &Manifest, files: &ArtifactFiles) -> Result<()> {
     Ok(())
 }
 
-/// Read an artifact directory: its manifest and the files it lists.
+/// Read an artifact directory: its manifest and the files it lists. Every
+/// file is read through [`read_bounded`] (no symbolic links, regular files
+/// only) with the size the manifest records as its bound, after the file
+/// list passed the limits; then every checksum is verified.
 pub fn read_dir(dir: &Path) -> Result<(Manifest, ArtifactFiles)> {
     let mpath = dir.join(MANIFEST_FILE);
-    let raw = std::fs::read(&mpath).map_err(|e| CoreError::io(&mpath, e))?;
+    let raw = read_bounded(&mpath, MAX_MANIFEST_BYTES, Symlinks::Refuse)?;
     let manifest: Manifest = serde_json::from_slice(&raw).map_err(|source| CoreError::Json {
         what: mpath.display().to_string(),
         source,
     })?;
+    check_file_list(&manifest, dir)?;
     let mut files = ArtifactFiles {
         origin: dir.to_path_buf(),
         files: BTreeMap::new(),
     };
-    for name in manifest.files.keys() {
+    for (name, entry) in &manifest.files {
         let p = dir.join(name);
-        if name.contains(['/', '\\']) || name.starts_with('.') {
-            return Err(CoreError::Malformed {
-                path: dir.to_path_buf(),
-                why: format!("manifest lists unsafe file name `{name}`"),
-            });
-        }
-        let bytes = std::fs::read(&p).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => CoreError::MissingFile {
-                path: dir.to_path_buf(),
-                file: name.clone(),
-            },
-            _ => CoreError::io(&p, e),
+        let bytes = read_bounded(&p, entry.bytes, Symlinks::Refuse).map_err(|e| match e {
+            CoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                CoreError::MissingFile {
+                    path: dir.to_path_buf(),
+                    file: name.clone(),
+                }
+            }
+            other => other,
         })?;
         files.files.insert(name.clone(), bytes);
     }
@@ -291,27 +428,46 @@ pub fn from_blob(bytes: &[u8]) -> Result<(Manifest, ArtifactFiles)> {
         pos = end;
         Ok(s)
     };
+    if bytes.len() as u64 > MAX_BLOB_BYTES {
+        return Err(bad("artifact blob is larger than the limit"));
+    }
     if take(BLOB_MAGIC.len())? != BLOB_MAGIC {
         return Err(bad("not a cointrainer artifact (bad magic)"));
     }
-    let read_len = |b: &[u8]| -> usize {
+    let read_len = |b: &[u8]| -> u64 {
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
-        u64::from_le_bytes(a) as usize
+        u64::from_le_bytes(a)
     };
     let mlen = read_len(take(8)?);
+    if mlen > MAX_MANIFEST_BYTES {
+        return Err(bad("artifact blob manifest is larger than the limit"));
+    }
     let manifest: Manifest =
-        serde_json::from_slice(take(mlen)?).map_err(|source| CoreError::Json {
+        serde_json::from_slice(take(mlen as usize)?).map_err(|source| CoreError::Json {
             what: "artifact blob manifest".into(),
             source,
         })?;
+    check_file_list(&manifest, &origin)?;
     let mut files = ArtifactFiles {
         origin: origin.clone(),
         files: BTreeMap::new(),
     };
-    for name in manifest.files.keys() {
+    for (name, entry) in &manifest.files {
         let n = read_len(take(8)?);
-        files.files.insert(name.clone(), take(n)?.to_vec());
+        if n != entry.bytes {
+            return Err(CoreError::Malformed {
+                path: origin.join(name),
+                why: format!(
+                    "the blob holds {n} bytes, the manifest records {}",
+                    entry.bytes
+                ),
+            });
+        }
+        files.files.insert(name.clone(), take(n as usize)?.to_vec());
+    }
+    if pos != bytes.len() {
+        return Err(bad("artifact blob has bytes after its last file"));
     }
     verify_files(&manifest, &files)?;
     Ok((manifest, files))

@@ -155,10 +155,13 @@ pub enum Symlinks {
 /// memory; the size is checked on the opened handle before reading, and the
 /// read stops at `limit + 1` bytes in case the file grows meanwhile.
 pub fn read_bounded(path: &Path, limit: u64, symlinks: Symlinks) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let not_regular = |what: &str| CoreError::Malformed {
-        path: path.to_path_buf(),
-        why: format!("{what}; expected a regular file"),
+    use std::io::{Error, ErrorKind, Read};
+    let refuse = |kind: ErrorKind, why: String| CoreError::io(path, Error::new(kind, why));
+    let not_regular = |what: &str| {
+        refuse(
+            ErrorKind::InvalidInput,
+            format!("{what}; expected a regular file"),
+        )
     };
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
@@ -180,7 +183,7 @@ pub fn read_bounded(path: &Path, limit: u64, symlinks: Symlinks) -> Result<Vec<u
     }
     let file = opts.open(path).map_err(|e| {
         #[cfg(unix)]
-        if e.raw_os_error() == Some(libc::ELOOP) {
+        if symlinks == Symlinks::Refuse && e.raw_os_error() == Some(libc::ELOOP) {
             return not_regular("it is a symbolic link");
         }
         CoreError::io(path, e)
@@ -193,9 +196,11 @@ pub fn read_bounded(path: &Path, limit: u64, symlinks: Symlinks) -> Result<Vec<u
             "it is a FIFO, socket or device"
         }));
     }
-    let too_big = |n: u64| CoreError::Malformed {
-        path: path.to_path_buf(),
-        why: format!("the file holds {n} bytes or more, more than the {limit} allowed"),
+    let too_big = |n: u64| {
+        refuse(
+            ErrorKind::FileTooLarge,
+            format!("the file holds {n} bytes or more, more than the {limit} allowed"),
+        )
     };
     if meta.len() > limit {
         return Err(too_big(meta.len()));

@@ -21,9 +21,9 @@ use crate::hyperparams::PpoValidParams;
 use crate::log::TrainingLog;
 use crate::model::{PpoModel, TrainingSummary};
 use crate::normalize::ObsNormalizer;
-use crate::policy::PolicySpec;
 use crate::policy::burn_net::ActorCritic;
-use agent_core::persist::sha256_hex;
+use crate::policy::{ActionDist, PolicySpec};
+use agent_core::persist::{MAX_FILE_BYTES, Symlinks, read_bounded, sha256_hex};
 use agent_core::{ArtifactFiles, CoreError, Manifest, ModelInfo, Persist, write_atomic};
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
@@ -43,9 +43,15 @@ pub const BURN_VERSION: &str = "0.22";
 const CONFIG: &str = "config.json";
 const WEIGHTS: &str = "policy.safetensors";
 const LOG: &str = "training_log.csv";
-/// Entries larger than this are refused (a corrupt or hostile zip must not
-/// exhaust memory).
-const MAX_ENTRY: u64 = 512 << 20;
+/// A zip holding more entries than this is refused (we write three).
+pub const MAX_ENTRIES: usize = 16;
+/// Most bytes `config.json` may inflate to.
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+/// Most policy parameters a loaded model may have (1 GiB of f32).
+pub const MAX_PARAMS: u64 = 1 << 28;
+/// Room for the safetensors header (names, shapes, offsets) beyond the
+/// weights themselves.
+const SAFETENSORS_HEADER_ROOM: u64 = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Versions {
@@ -76,27 +82,65 @@ struct ZipConfig {
     weights_sha256: String,
 }
 
+/// Inflate entry `name`, at most `limit` bytes. The size an entry declares
+/// is checked first, but a crafted entry may declare a few bytes and inflate
+/// to gigabytes (a zip bomb), so the inflated stream itself is cut off one
+/// byte past the limit.
 fn read_entry(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
     origin: &str,
+    limit: u64,
 ) -> Result<Vec<u8>> {
-    let mut f = archive
+    let f = archive
         .by_name(name)
         .map_err(|e| PpoError::zip(origin, format!("cannot open entry `{name}`: {e}")))?;
-    if f.size() > MAX_ENTRY {
-        return Err(PpoError::zip(
+    let too_big = || {
+        PpoError::zip(
             origin,
-            format!(
-                "entry `{name}` claims {} bytes, more than the {MAX_ENTRY} allowed",
-                f.size()
-            ),
-        ));
+            format!("entry `{name}` inflates to more than the {limit} bytes allowed"),
+        )
+    };
+    if f.size() > limit {
+        return Err(too_big());
     }
     let mut out = Vec::with_capacity(f.size() as usize);
-    f.read_to_end(&mut out)
+    f.take(limit + 1)
+        .read_to_end(&mut out)
         .map_err(|e| PpoError::zip(origin, format!("entry `{name}` is corrupted: {e}")))?;
+    if out.len() as u64 > limit {
+        return Err(too_big());
+    }
     Ok(out)
+}
+
+/// The number of parameters of `spec`, or why it is too large to load:
+/// checked arithmetic, since the spec comes from the file.
+fn checked_param_count(spec: &PolicySpec) -> std::result::Result<u64, String> {
+    let overflow = || format!("the policy has more than {MAX_PARAMS} parameters");
+    let dense = |n_in: usize, n_out: usize| -> Option<u64> {
+        (n_in as u64)
+            .checked_mul(n_out as u64)?
+            .checked_add(n_out as u64)
+    };
+    let mut total = 0u64;
+    for (hidden, head) in [(&spec.pi_hidden, spec.dist.width()), (&spec.vf_hidden, 1)] {
+        let mut prev = spec.obs_dim;
+        for &h in hidden.iter().chain(std::iter::once(&head)) {
+            total = dense(prev, h)
+                .and_then(|d| total.checked_add(d))
+                .filter(|&t| t <= MAX_PARAMS)
+                .ok_or_else(overflow)?;
+            prev = h;
+        }
+    }
+    if let ActionDist::Gaussian { dim } = spec.dist {
+        total = total
+            .checked_add(dim as u64)
+            .filter(|&t| t <= MAX_PARAMS)
+            .ok_or_else(overflow)?;
+    }
+    Ok(total)
 }
 
 impl PpoModel {
@@ -149,9 +193,24 @@ impl PpoModel {
     }
 
     /// Read `rl_selector.zip` bytes; `origin` names them in errors.
+    ///
+    /// Every entry is bounded before it is inflated: `config.json` by
+    /// [`MAX_CONFIG_BYTES`], the weights by the size the configured policy
+    /// needs (at most [`MAX_PARAMS`] float32 values), so a hostile zip can
+    /// neither inflate a bomb nor make the loader allocate for a policy its
+    /// weights do not hold.
     pub fn from_zip_bytes(bytes: &[u8], origin: &str) -> Result<Self> {
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| PpoError::zip(origin, format!("not a zip archive ({e})")))?;
+        if archive.len() > MAX_ENTRIES {
+            return Err(PpoError::zip(
+                origin,
+                format!(
+                    "{} entries, more than the {MAX_ENTRIES} an rl_selector.zip may hold",
+                    archive.len()
+                ),
+            ));
+        }
         let names: Vec<String> = archive.file_names().map(str::to_string).collect();
         if !names.iter().any(|n| n == CONFIG) {
             let sb3 = names.iter().any(|n| n == "policy.pth") && names.iter().any(|n| n == "data");
@@ -164,7 +223,7 @@ impl PpoModel {
                 },
             ));
         }
-        let raw = read_entry(&mut archive, CONFIG, origin)?;
+        let raw = read_entry(&mut archive, CONFIG, origin, MAX_CONFIG_BYTES)?;
         let header: serde_json::Value = serde_json::from_slice(&raw)
             .map_err(|e| PpoError::zip(origin, format!("`{CONFIG}` is not valid JSON: {e}")))?;
         let format = header.get("format").and_then(|f| f.as_str()).unwrap_or("");
@@ -192,7 +251,23 @@ impl PpoModel {
                 format!("`{CONFIG}` is incomplete or malformed: {e}"),
             )
         })?;
-        let weights = read_entry(&mut archive, WEIGHTS, origin)?;
+        let n_params = checked_param_count(&config.policy)
+            .map_err(|why| PpoError::zip(origin, format!("`{CONFIG}`: {why}")))?;
+        let weights = read_entry(
+            &mut archive,
+            WEIGHTS,
+            origin,
+            n_params * 4 + SAFETENSORS_HEADER_ROOM,
+        )?;
+        if (weights.len() as u64) < n_params * 4 {
+            return Err(PpoError::zip(
+                origin,
+                format!(
+                    "`{WEIGHTS}` holds {} bytes, too few for the {n_params} float32 parameters of the policy in `{CONFIG}`",
+                    weights.len()
+                ),
+            ));
+        }
         let actual = sha256_hex(&weights);
         if actual != config.weights_sha256 {
             return Err(PpoError::zip(
@@ -239,7 +314,7 @@ impl PpoModel {
 
     /// Read a zip written by [`save_zip`](Self::save_zip).
     pub fn load_zip(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
+        let bytes = read_bounded(path, MAX_FILE_BYTES, Symlinks::Follow)?;
         Self::from_zip_bytes(&bytes, &path.display().to_string())
     }
 }

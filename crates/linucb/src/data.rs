@@ -44,13 +44,14 @@ fn shape_err(what: &'static str, expected: usize, got: usize) -> LinUcbError {
 }
 
 fn check_names(kind: &str, names: &[String]) -> Result<()> {
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
     for (i, n) in names.iter().enumerate() {
         if n.trim().is_empty() {
             return Err(LinUcbError::InvalidData(format!(
                 "{kind} name {i} is empty"
             )));
         }
-        if names[..i].contains(n) {
+        if !seen.insert(n.as_str()) {
             return Err(LinUcbError::InvalidData(format!(
                 "{kind} name `{n}` appears twice"
             )));
@@ -432,6 +433,7 @@ impl AggregateTable {
     ) -> Result<Self> {
         check_names("strategy", &arm_names)?;
         check_names("regime", &regime_names)?;
+        let mut pairs = std::collections::HashSet::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
             if r.arm >= arm_names.len() {
                 return Err(LinUcbError::ArmOutOfRange {
@@ -451,10 +453,7 @@ impl AggregateTable {
                     r.mean_pnl
                 )));
             }
-            if rows[..i]
-                .iter()
-                .any(|o| o.arm == r.arm && o.regime == r.regime)
-            {
+            if !pairs.insert((r.arm, r.regime)) {
                 return Err(LinUcbError::InvalidData(format!(
                     "row {i}: regime `{}` x strategy `{}` appears twice",
                     regime_names[r.regime], arm_names[r.arm]

@@ -14,7 +14,24 @@
 
 use crate::data::{AggregateRow, AggregateTable, BanditData};
 use crate::error::{LinUcbError, Result};
+use crate::model::{MAX_ARMS, MAX_FEATURES};
+use agent_core::persist::{Symlinks, read_bounded};
+use std::collections::HashMap;
 use std::path::Path;
+
+/// Largest training file read (a decade of hourly windows is a few MiB).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Most data rows read.
+pub const MAX_ROWS: usize = 2_000_000;
+/// Most columns a header may have (every feature plus the layout's own).
+pub const MAX_COLUMNS: usize = MAX_FEATURES + 16;
+/// Longest field or column name, in bytes.
+pub const MAX_FIELD_BYTES: usize = 256;
+
+/// The whole file, bounded (a FIFO or device is refused, not read).
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    Ok(read_bounded(path, MAX_FILE_BYTES, Symlinks::Follow)?)
+}
 
 /// What a training file turned out to hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +54,7 @@ const AGGREGATE_COLUMNS: [&str; 7] = [
 
 /// Read any of the three layouts, recognised by its header.
 pub fn read_training_file(path: &Path) -> Result<TrainingFile> {
-    let bytes = std::fs::read(path).map_err(|e| agent_core::CoreError::io(path, e))?;
+    let bytes = read_file(path)?;
     parse_training_file(&bytes, &path.display().to_string())
 }
 
@@ -54,19 +71,17 @@ pub fn parse_training_file(bytes: &[u8], source_name: &str) -> Result<TrainingFi
         Err(t.err(
             1,
             None,
-            format!(
-                "unrecognised layout (header {:?}); expected an aggregate \
-                 `regime,strategy,trades,mean_pnl,win_rate,sharpe,max_drawdown`, a trade log \
-                 `timestamp,regime,strategy,pnl` or per-window returns with `ret_*` columns",
-                t.header
-            ),
+            "unrecognised layout; expected an aggregate \
+             `regime,strategy,trades,mean_pnl,win_rate,sharpe,max_drawdown`, a trade log \
+             `timestamp,regime,strategy,pnl` or per-window returns with `ret_*` columns"
+                .into(),
         ))
     }
 }
 
 /// Read an aggregated `strategy_pnl.csv`.
 pub fn read_strategy_pnl(path: &Path) -> Result<AggregateTable> {
-    let bytes = std::fs::read(path).map_err(|e| agent_core::CoreError::io(path, e))?;
+    let bytes = read_file(path)?;
     parse_strategy_pnl(&bytes, &path.display().to_string())
 }
 
@@ -76,7 +91,7 @@ pub fn parse_strategy_pnl(bytes: &[u8], source_name: &str) -> Result<AggregateTa
 
 /// Read a trade log (`timestamp,regime,strategy,pnl`, optional `ctx_*` and `is_train`).
 pub fn read_trade_log(path: &Path) -> Result<BanditData> {
-    let bytes = std::fs::read(path).map_err(|e| agent_core::CoreError::io(path, e))?;
+    let bytes = read_file(path)?;
     parse_trade_log(&bytes, &path.display().to_string())
 }
 
@@ -92,7 +107,7 @@ pub fn parse_trade_log(bytes: &[u8], source_name: &str) -> Result<BanditData> {
 /// `w + 1` (so a file of W windows gives W - 1 events). With an `is_train`
 /// column, an event is training when its reward window is.
 pub fn read_strategy_returns(path: &Path) -> Result<BanditData> {
-    let bytes = std::fs::read(path).map_err(|e| agent_core::CoreError::io(path, e))?;
+    let bytes = read_file(path)?;
     parse_strategy_returns(&bytes, &path.display().to_string())
 }
 
@@ -134,9 +149,37 @@ impl Table {
             if rec.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
+            if rec.len() > MAX_COLUMNS {
+                return Err(Self::err_at(
+                    source,
+                    line,
+                    None,
+                    None,
+                    &format!("{} fields, more than the {MAX_COLUMNS} allowed", rec.len()),
+                ));
+            }
+            if let Some(i) = rec.iter().position(|f| f.len() > MAX_FIELD_BYTES) {
+                return Err(Self::err_at(
+                    source,
+                    line,
+                    Some(i),
+                    None,
+                    &format!("field longer than the {MAX_FIELD_BYTES} bytes allowed"),
+                ));
+            }
+            if rows.len() == MAX_ROWS {
+                return Err(Self::err_at(
+                    source,
+                    line,
+                    None,
+                    None,
+                    &format!("more than the {MAX_ROWS} data rows allowed"),
+                ));
+            }
             let fields: Vec<String> = rec.iter().map(|f| f.trim().to_string()).collect();
             match &header {
                 None => {
+                    let mut seen = std::collections::HashSet::new();
                     for (i, h) in fields.iter().enumerate() {
                         if h.is_empty() {
                             return Err(Self::err_at(
@@ -147,12 +190,12 @@ impl Table {
                                 "empty column name",
                             ));
                         }
-                        if fields[..i].contains(h) {
+                        if !seen.insert(h.as_str()) {
                             return Err(Self::err_at(
                                 source,
                                 line,
                                 Some(i),
-                                Some(h),
+                                None,
                                 "duplicate column name",
                             ));
                         }
@@ -212,12 +255,16 @@ impl Table {
         }
     }
 
+    /// An error at `line` and column `col`, named when its header name is
+    /// a plain identifier (errors never quote other file content).
     fn err(&self, line: u64, col: Option<usize>, why: String) -> LinUcbError {
         Self::err_at(
             &self.source,
             line,
             col,
-            col.and_then(|c| self.header.get(c)).map(String::as_str),
+            col.and_then(|c| self.header.get(c))
+                .map(String::as_str)
+                .filter(|h| is_plain_name(h)),
             &why,
         )
     }
@@ -236,8 +283,8 @@ impl Table {
                 1,
                 None,
                 format!(
-                    "the {layout} needs a `{name}` column; the header is {:?}",
-                    self.header
+                    "the {layout} needs a `{name}` column; the header has none among its {} columns",
+                    self.header.len()
                 ),
             )
         })
@@ -256,8 +303,8 @@ impl Table {
         let v = self.text(row, col)?;
         match v.parse::<f64>() {
             Ok(x) if x.is_finite() => Ok(x),
-            Ok(_) => Err(self.err(row.0, Some(col), format!("`{v}` is not a finite number"))),
-            Err(_) => Err(self.err(row.0, Some(col), format!("`{v}` is not a number"))),
+            Ok(_) => Err(self.err(row.0, Some(col), "value is not a finite number".into())),
+            Err(_) => Err(self.err(row.0, Some(col), "value is not a number".into())),
         }
     }
 
@@ -272,7 +319,7 @@ impl Table {
         match self.text(row, col)? {
             "1" | "true" | "True" | "TRUE" => Ok(true),
             "0" | "false" | "False" | "FALSE" => Ok(false),
-            v => Err(self.err(row.0, Some(col), format!("`{v}` is not 0/1 or true/false"))),
+            _ => Err(self.err(row.0, Some(col), "value is not 0/1 or true/false".into())),
         }
     }
 
@@ -301,7 +348,18 @@ impl Table {
             .iter()
             .map(|r| self.text(r, col))
             .collect::<Result<_>>()?;
-        Ok(first_appearance(&labels))
+        let (idx, names) = first_appearance(&labels);
+        if names.len() > MAX_ARMS {
+            return Err(self.err(
+                1,
+                Some(col),
+                format!(
+                    "{} distinct strategies, more than the {MAX_ARMS} allowed",
+                    names.len()
+                ),
+            ));
+        }
+        Ok((idx, names))
     }
 
     /// `ctx_*` columns as (indices, names).
@@ -325,16 +383,21 @@ impl Table {
     }
 }
 
+/// Whether a column name may appear in an error: a short identifier.
+fn is_plain_name(h: &str) -> bool {
+    h.len() <= 64 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 fn first_appearance(labels: &[&str]) -> (Vec<usize>, Vec<String>) {
     let mut names: Vec<String> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     let idx = labels
         .iter()
-        .map(|l| match names.iter().position(|n| n == l) {
-            Some(i) => i,
-            None => {
+        .map(|&l| {
+            *index.entry(l).or_insert_with(|| {
                 names.push(l.to_string());
                 names.len() - 1
-            }
+            })
         })
         .collect();
     (idx, names)
@@ -360,13 +423,14 @@ fn aggregate_from(t: &Table) -> Result<AggregateTable> {
     let (regimes, regime_names) = t.regimes(cols[0])?;
     let (arms, arm_names) = t.strategies(cols[1])?;
     let mut rows = Vec::with_capacity(t.rows.len());
+    let mut first_line: HashMap<(usize, usize), u64> = HashMap::new();
     for (i, r) in t.rows.iter().enumerate() {
         let trades_txt = t.text(r, cols[2])?;
         let trades: u64 = trades_txt.parse().map_err(|_| {
             t.err(
                 r.0,
                 Some(cols[2]),
-                format!("`{trades_txt}` is not a non-negative whole number of trades"),
+                "value is not a non-negative whole number of trades".into(),
             )
         })?;
         let row = AggregateRow {
@@ -387,19 +451,14 @@ fn aggregate_from(t: &Table) -> Result<AggregateTable> {
                 format!("win rate {w} is outside [0, 1]"),
             ));
         }
-        if let Some(j) = rows
-            .iter()
-            .position(|o: &AggregateRow| o.arm == row.arm && o.regime == row.regime)
-        {
+        if let Some(&j) = first_line.get(&(row.arm, row.regime)) {
             return Err(t.err(
                 r.0,
                 None,
-                format!(
-                    "regime `{}` x strategy `{}` already appeared on line {}",
-                    regime_names[row.regime], arm_names[row.arm], t.rows[j].0
-                ),
+                format!("this regime x strategy pair already appeared on line {j}"),
             ));
         }
+        first_line.insert((row.arm, row.regime), r.0);
         rows.push(row);
     }
     AggregateTable::new(arm_names, regime_names, rows)
@@ -414,9 +473,10 @@ fn trade_log_from(t: &Table) -> Result<BanditData> {
             1,
             None,
             format!(
-                "the {layout} needs a `regime` column; the header is {:?}. (The original bot's \
-                 strategy_pnl.csv has none; its regime_pnl.csv `timestamp,regime,strategy,pnl` does.)",
-                t.header
+                "the {layout} needs a `regime` column; the header has none among its {} columns. \
+                 (The original bot's strategy_pnl.csv has none; its regime_pnl.csv \
+                 `timestamp,regime,strategy,pnl` does.)",
+                t.header.len()
             ),
         )
     })?;
@@ -448,7 +508,7 @@ fn trade_log_from(t: &Table) -> Result<BanditData> {
                     t.err(
                         r.0,
                         Some(c),
-                        format!("`{v}` is neither epoch milliseconds nor an ISO 8601 date-time"),
+                        "value is neither epoch milliseconds nor an ISO 8601 date-time".into(),
                     )
                 })
             })
@@ -554,7 +614,7 @@ fn returns_from(t: &Table) -> Result<BanditData> {
             .map(|r| {
                 let v = t.text(r, c)?;
                 parse_timestamp(v)
-                    .ok_or_else(|| t.err(r.0, Some(c), format!("`{v}` is not a timestamp")))
+                    .ok_or_else(|| t.err(r.0, Some(c), "value is not a timestamp".into()))
             })
             .collect::<Result<_>>()?;
         if let Some(i) = ts.windows(2).position(|w| w[1] < w[0]) {

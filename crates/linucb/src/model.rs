@@ -38,6 +38,17 @@ pub enum Learn {
     AllArms,
 }
 
+/// Most strategies (arms) a selector may have.
+pub const MAX_ARMS: usize = 1024;
+/// Most regimes a selector may have.
+pub const MAX_REGIMES: usize = 1024;
+/// Most market features a selector may take.
+pub const MAX_FEATURES: usize = 4096;
+/// Most f64 values the bandits' state and scratch may hold together (1 GiB):
+/// a model's memory grows with arms x context², so names alone (say from a
+/// hostile `model.json`) must not be able to ask for more.
+pub const MAX_STATE_VALUES: u64 = 1 << 27;
+
 /// A LinUCB strategy selector.
 #[derive(Debug, Clone)]
 pub struct LinUcb {
@@ -82,6 +93,12 @@ impl LinUcb {
         } else {
             regime_names
         };
+        check_size(
+            params,
+            arm_names.len(),
+            regime_names.len(),
+            feature_names.len(),
+        )?;
         // Reuse the data checks on names (empty, duplicates).
         BanditData::new_full(
             arm_names.clone(),
@@ -577,6 +594,68 @@ impl LinUcb {
             Engines::Hybrid(v) => v.iter_mut().try_for_each(HybridLinUcb::reinvert_all),
         }
     }
+}
+
+/// Refuse a selector whose name counts exceed the limits or whose bandits
+/// would need more than [`MAX_STATE_VALUES`] values, before any of it is
+/// allocated. Returns the number of values it needs.
+pub(crate) fn check_size(
+    params: &LinUcbValidParams,
+    n_arms: usize,
+    n_regimes: usize,
+    n_features: usize,
+) -> Result<u64> {
+    for (what, n, max) in [
+        ("strategies", n_arms, MAX_ARMS),
+        ("regimes", n_regimes, MAX_REGIMES),
+        ("features", n_features, MAX_FEATURES),
+    ] {
+        if n > max {
+            return Err(LinUcbError::InvalidData(format!(
+                "{n} {what}, more than the {max} a selector may have"
+            )));
+        }
+    }
+    let d = context_dim(params, n_regimes, n_features) as u64;
+    let k = n_arms as u64;
+    let engines = match params.regime_mode {
+        RegimeMode::PerRegime => n_regimes as u64,
+        RegimeMode::Context | RegimeMode::Ignore => 1,
+    };
+    // Per engine (the counts are at most 4096 + 2048, so nothing overflows):
+    // disjoint: A, A_inv (k d²) and O(k d); hybrid adds B, W (k d kz), the
+    // per-arm kz² blocks and the shared kz² matrices, kz = d x attributes.
+    let per_engine = match &params.variant {
+        Variant::Disjoint => 2 * k * d * d + 4 * k * d + d * d + 4 * d,
+        Variant::Hybrid { .. } => {
+            let kz = shared_dim(params, d as usize) as u64;
+            let kz2 = kz.saturating_mul(kz);
+            (2 * k * d * d + 4 * k * d + d * d)
+                .saturating_add(2u64.saturating_mul(k).saturating_mul(d).saturating_mul(kz))
+                .saturating_add(k.saturating_mul(kz2))
+                .saturating_add(4u64.saturating_mul(kz2))
+                .saturating_add(8u64.saturating_mul(kz))
+        }
+    };
+    let total = per_engine.saturating_mul(engines);
+    if total > MAX_STATE_VALUES {
+        return Err(LinUcbError::InvalidData(format!(
+            "{n_arms} strategies with a context of {d} values need {total} state values, more than the {MAX_STATE_VALUES} allowed"
+        )));
+    }
+    Ok(total)
+}
+
+/// The shared-feature width of a hybrid model: the context times the arm
+/// attributes' width (1 without attributes), saturating.
+pub(crate) fn shared_dim(params: &LinUcbValidParams, d: usize) -> usize {
+    let m = match &params.variant {
+        Variant::Hybrid {
+            arm_attributes: Some(rows),
+        } => rows.first().map_or(0, Vec::len),
+        _ => 1,
+    };
+    m.saturating_mul(d)
 }
 
 pub(crate) fn context_dim(

@@ -58,6 +58,49 @@ fn malformed(files: &ArtifactFiles, why: String) -> LinUcbError {
     })
 }
 
+/// Check the header of `.npy` file `name` against `shape` without decoding
+/// it: its dtype, its shape, and that its data fill the file exactly.
+fn check_npy(files: &ArtifactFiles, name: &str, descr: &str, shape: &[usize]) -> Result<()> {
+    let h = npy::parse_header(files.get(name)?)?;
+    if h.descr != descr || h.shape != shape {
+        return Err(malformed(
+            files,
+            format!(
+                "{name} holds {} with shape {:?}, expected {descr} with shape {shape:?}",
+                h.descr, h.shape
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The `.npy` files of bandit `prefix` with their dtype and shape.
+fn bandit_files(
+    prefix: &str,
+    hybrid: bool,
+    k: usize,
+    d: usize,
+    kz: usize,
+) -> Vec<(String, &'static str, Vec<usize>)> {
+    let f = |s: &str| format!("{prefix}_{s}.npy");
+    let mut v = vec![
+        (f("A"), "<f8", vec![k, d, d]),
+        (f("A_inv"), "<f8", vec![k, d, d]),
+        (f("b"), "<f8", vec![k, d]),
+        (f("counts"), "<i8", vec![k]),
+    ];
+    if hybrid {
+        v.extend([
+            (f("B"), "<f8", vec![k, d, kz]),
+            (f("zz"), "<f8", vec![kz, kz]),
+            (f("rz"), "<f8", vec![kz]),
+        ]);
+    } else {
+        v.push((f("theta"), "<f8", vec![k, d]));
+    }
+    v
+}
+
 fn get_f64(files: &ArtifactFiles, name: &str, shape: &[usize]) -> Result<Vec<f64>> {
     let (s, v) = npy::decode::<f64>(files.get(name)?)?;
     if s != shape {
@@ -212,6 +255,46 @@ impl Persist for LinUcb {
                 .full_feedback_fit(p.full_feedback_fit)
                 .check()?
         };
+        // Everything that sizes the model is checked before it is built:
+        // `LinUcb::new` allocates arms x context² values per bandit, and
+        // model.json alone must not be able to ask for that. The `.npy`
+        // headers must agree with model.json and their data must be present,
+        // so what is allocated is bounded by the bytes actually read.
+        let n_regimes = match (doc.regime_names.len(), params.regime_mode) {
+            (0, RegimeMode::Ignore) => 1,
+            (n, _) => n,
+        };
+        let (k, d) = (doc.arm_names.len(), doc.context_dim);
+        if d != crate::model::context_dim(&params, n_regimes, doc.feature_names.len()) {
+            return Err(malformed(
+                files,
+                format!(
+                    "model.json says the context has {d} values, its names and parameters give {}",
+                    crate::model::context_dim(&params, n_regimes, doc.feature_names.len())
+                ),
+            ));
+        }
+        crate::model::check_size(&params, k, n_regimes, doc.feature_names.len())?;
+        let n_bandits = match params.regime_mode {
+            RegimeMode::PerRegime => n_regimes,
+            RegimeMode::Context | RegimeMode::Ignore => 1,
+        };
+        if doc.bandits.len() != n_bandits {
+            return Err(malformed(
+                files,
+                format!(
+                    "model.json lists {} bandits, the regime mode needs {n_bandits}",
+                    doc.bandits.len(),
+                ),
+            ));
+        }
+        let hybrid = matches!(params.variant, Variant::Hybrid { .. });
+        let kz = crate::model::shared_dim(&params, d);
+        for bd in &doc.bandits {
+            for (name, descr, shape) in bandit_files(&bd.prefix, hybrid, k, d, kz) {
+                check_npy(files, &name, descr, &shape)?;
+            }
+        }
         let mut model = LinUcb::new(
             &params,
             doc.arm_names.clone(),
@@ -231,17 +314,6 @@ impl Persist for LinUcb {
         if let Some(s) = doc.scaler.clone() {
             model = model.with_scaler(s)?;
         }
-        if doc.bandits.len() != model.n_bandits() {
-            return Err(malformed(
-                files,
-                format!(
-                    "model.json lists {} bandits, the regime mode needs {}",
-                    doc.bandits.len(),
-                    model.n_bandits()
-                ),
-            ));
-        }
-        let (k, d) = (model.n_arms(), model.context_dim());
         let p = &params;
         model.engines = match &p.variant {
             Variant::Disjoint => Engines::Disjoint(

@@ -22,6 +22,19 @@ pub enum MarketError {
         "{file}: the file is empty; expected the header `timestamp,open,high,low,close,volume` and one row per bar"
     )]
     EmptyFile { file: String },
+    /// The header is followed by no bar.
+    #[error(
+        "{file}: the header is followed by no bars; expected one row per bar after `timestamp,open,high,low,close,volume`"
+    )]
+    NoBars { file: String },
+    /// The input exceeds a size limit (bytes, line length or bars).
+    #[error("{file}{}: {what}, more than the {max} allowed", line_suffix(.line))]
+    TooLarge {
+        file: String,
+        line: Option<usize>,
+        what: String,
+        max: u64,
+    },
     /// The header row is missing, has extra columns or misnamed ones.
     #[error(
         "{file} line {line}: bad header: {why} (expected exactly `timestamp,open,high,low,close,volume`)"
@@ -41,13 +54,13 @@ pub enum MarketError {
         expected: usize,
         got: usize,
     },
-    /// A field is not a number (or not an integer for `timestamp`).
-    #[error("{file} line {line}, column \"{column}\": {value:?} {why}")]
+    /// A field is not a number (or not an integer for `timestamp`). The
+    /// field's text is not repeated: errors never quote file content.
+    #[error("{file} line {line}, column \"{column}\": the value {why}")]
     Parse {
         file: String,
         line: usize,
         column: &'static str,
-        value: String,
         why: &'static str,
     },
     /// A field parsed as NaN or infinity.
@@ -155,7 +168,10 @@ impl MarketError {
     pub fn line(&self) -> Option<usize> {
         use MarketError::*;
         match self {
-            Header { line, .. }
+            TooLarge {
+                line: Some(line), ..
+            }
+            | Header { line, .. }
             | FieldCount { line, .. }
             | Parse { line, .. }
             | NonFinite { line, .. }
@@ -179,6 +195,10 @@ impl From<agent_core::CoreError> for MarketError {
             other => MarketError::Core(other),
         }
     }
+}
+
+fn line_suffix(line: &Option<usize>) -> String {
+    line.map(|l| format!(" line {l}")).unwrap_or_default()
 }
 
 /// Result alias of this crate.

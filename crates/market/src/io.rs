@@ -7,46 +7,95 @@
 //! allocation); it accepts a UTF-8 byte-order mark, CRLF line endings,
 //! spaces around fields, blank lines, a header in any letter case, and
 //! rejects everything [`MarketError`] lists, naming line and column.
+//!
+//! Input is bounded ([`MAX_FILE_BYTES`], [`MAX_LINE_BYTES`], [`MAX_BARS`])
+//! and errors never quote the file's content: they name the file, the line,
+//! the column and what was expected, so reading the wrong file (a secret,
+//! say) through an upload or a path cannot echo it.
 
 use crate::candles::{COLUMNS, Candles, check_row};
 use crate::error::{MarketError, Result};
+use agent_core::persist::{Symlinks, read_bounded};
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Read and validate a candle CSV file. Errors name the path as given.
+/// Largest candle file read (ten years of 1-minute bars is about 350 MB).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// Longest line accepted; a bar row is well under 200 bytes.
+pub const MAX_LINE_BYTES: usize = 1024;
+/// Most bars one file may hold.
+pub const MAX_BARS: usize = 20_000_000;
+
+/// Read and validate a candle CSV file. Errors name the path as given. A
+/// FIFO or device is refused rather than read, and the file must not exceed
+/// [`MAX_FILE_BYTES`].
 pub fn read_candles(path: &Path) -> Result<Candles> {
-    let bytes = std::fs::read(path).map_err(|e| MarketError::io(path, e))?;
+    let bytes = read_bounded(path, MAX_FILE_BYTES, Symlinks::Follow)?;
     parse_candles(&bytes, &path.display().to_string())
 }
 
-/// Read and validate candle CSV text from any reader; `source_name` stands
-/// for the file in error messages.
-pub fn read_candles_from(mut reader: impl Read, source_name: &str) -> Result<Candles> {
+/// Read and validate candle CSV text from any reader (at most
+/// [`MAX_FILE_BYTES`]); `source_name` stands for the file in error messages.
+pub fn read_candles_from(reader: impl Read, source_name: &str) -> Result<Candles> {
     let mut bytes = Vec::new();
     reader
+        .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| MarketError::io(source_name, e))?;
     parse_candles(&bytes, source_name)
 }
 
 /// Parse and validate candle CSV bytes; `source_name` stands for the file in
-/// error messages. A header-only input gives empty candles.
+/// error messages. The input must hold a header and at least one bar.
 pub fn parse_candles(bytes: &[u8], source_name: &str) -> Result<Candles> {
+    let too_large = |line: Option<usize>, what: String, max: u64| MarketError::TooLarge {
+        file: source_name.to_owned(),
+        line,
+        what,
+        max,
+    };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(
+            None,
+            "the input holds more bytes".into(),
+            MAX_FILE_BYTES,
+        ));
+    }
+    let long_line = |line: usize, len: usize| {
+        too_large(
+            Some(line),
+            format!("the line holds {len} bytes"),
+            MAX_LINE_BYTES as u64,
+        )
+    };
     let mut lines = non_blank_lines(bytes);
     let Some((header_line, header)) = lines.next() else {
         return Err(MarketError::EmptyFile {
             file: source_name.to_owned(),
         });
     };
+    if header.len() > MAX_LINE_BYTES {
+        return Err(long_line(header_line, header.len()));
+    }
     check_header(header, source_name, header_line)?;
 
     // Rows are ~40-60 bytes in practice; a slight overestimate is cheap.
-    let mut c = Candles::with_capacity(bytes.len() / 40 + 1);
+    let mut c = Candles::with_capacity((bytes.len() / 40 + 1).min(MAX_BARS));
     let mut prev_ts: Option<i64> = None;
     for (line, row) in lines {
+        if row.len() > MAX_LINE_BYTES {
+            return Err(long_line(line, row.len()));
+        }
+        if c.len() == MAX_BARS {
+            return Err(too_large(
+                Some(line),
+                "the file holds more bars".into(),
+                MAX_BARS as u64,
+            ));
+        }
         let f = FieldSplitter::<6>::split(row, source_name, line)?;
         let ts = f.int(0, COLUMNS[0])?;
         let mut vals = [0.0f64; 5];
@@ -56,6 +105,11 @@ pub fn parse_candles(bytes: &[u8], source_name: &str) -> Result<Candles> {
         check_row(source_name, line, prev_ts, ts, vals)?;
         prev_ts = Some(ts);
         c.push(ts, vals[0], vals[1], vals[2], vals[3], vals[4]);
+    }
+    if c.is_empty() {
+        return Err(MarketError::NoBars {
+            file: source_name.to_owned(),
+        });
     }
     Ok(c)
 }
@@ -100,13 +154,13 @@ impl<'a, const N: usize> FieldSplitter<'a, N> {
         Ok(Self { fields, file, line })
     }
 
-    /// A `Parse` error for field `k`.
-    pub(crate) fn bad(&self, k: usize, column: &'static str, why: &'static str) -> MarketError {
+    /// A `Parse` error for field `k` (named by its column; its text is
+    /// not repeated).
+    pub(crate) fn bad(&self, _k: usize, column: &'static str, why: &'static str) -> MarketError {
         MarketError::Parse {
             file: self.file.to_owned(),
             line: self.line,
             column,
-            value: String::from_utf8_lossy(self.fields[k]).into_owned(),
             why,
         }
     }
@@ -193,6 +247,8 @@ pub fn format_candles(c: &Candles) -> String {
     s
 }
 
+/// Check the header against [`COLUMNS`]. Errors name the column by its
+/// position and the expected name, never by what the file holds there.
 fn check_header(header: &[u8], file: &str, line: usize) -> Result<()> {
     let bad = |why: String| MarketError::Header {
         file: file.to_owned(),
@@ -205,32 +261,29 @@ fn check_header(header: &[u8], file: &str, line: usize) -> Result<()> {
         .first()
         .is_some_and(|f| !f.is_empty() && f.parse::<f64>().is_ok())
     {
-        return Err(bad(format!(
-            "the first line {text:?} looks like data, not a header; add the header line"
-        )));
+        return Err(bad(
+            "the first line looks like data (its first field is a number), not a header; add the header line"
+                .into(),
+        ));
     }
     for (k, want) in COLUMNS.iter().enumerate() {
         match names.get(k) {
             None => {
                 return Err(bad(format!(
-                    "missing column \"{want}\" (found {} columns: {text:?})",
+                    "missing column \"{want}\" (found {} columns)",
                     names.len()
                 )));
             }
             Some(got) if !got.eq_ignore_ascii_case(want) => {
-                return Err(bad(format!(
-                    "column {} is \"{got}\", expected \"{want}\"",
-                    k + 1
-                )));
+                return Err(bad(format!("column {} is not named \"{want}\"", k + 1)));
             }
             Some(_) => {}
         }
     }
     if names.len() > COLUMNS.len() {
         return Err(bad(format!(
-            "extra column {} \"{}\" (found {} columns)",
+            "extra column {} (found {} columns)",
             COLUMNS.len() + 1,
-            names[COLUMNS.len()],
             names.len()
         )));
     }
@@ -242,9 +295,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_only_gives_empty_candles() {
-        let c = parse_candles(b"timestamp,open,high,low,close,volume\n", "x").unwrap();
-        assert!(c.is_empty());
+    fn header_only_is_an_error() {
+        let e = parse_candles(b"timestamp,open,high,low,close,volume\n\n", "x").unwrap_err();
+        assert!(matches!(e, MarketError::NoBars { .. }), "{e}");
     }
 
     #[test]

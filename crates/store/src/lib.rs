@@ -14,7 +14,9 @@ pub mod supabase;
 pub use cached::{CachedStore, RecoveryLoop, RetryPolicy, StoreStatus};
 pub use error::StoreError;
 pub use local::LocalStore;
-pub use registry::{LatestPointer, ModelRegistry, PromotePolicy, Published};
+pub use registry::{
+    CurrentModels, LatestPointer, ListingProblem, ModelRegistry, PromotePolicy, Published,
+};
 #[cfg(any(feature = "s3", feature = "supabase"))]
 pub use remote::Secret;
 #[cfg(feature = "s3")]

@@ -3,7 +3,13 @@
 
 use crate::error::StoreError;
 use crate::{ArtifactStore, validate_key};
+use agent_core::CoreError;
+use agent_core::persist::{MAX_BLOB_BYTES, Symlinks, read_bounded};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+
+/// Largest object a local store reads: an artifact blob at its limit.
+pub const MAX_OBJECT_BYTES: u64 = MAX_BLOB_BYTES;
 
 /// Artifacts as files under a root directory.
 #[derive(Debug, Clone)]
@@ -45,12 +51,24 @@ impl ArtifactStore for LocalStore {
         agent_core::write_atomic(&p, bytes).map_err(StoreError::from)
     }
 
+    /// Objects are read through `agent_core::persist::read_bounded`: a
+    /// symbolic link, FIFO or device planted in the store is refused (as
+    /// corrupt, not as a transient I/O error), and nothing larger than an
+    /// artifact blob may be ([`MAX_OBJECT_BYTES`]).
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let p = self.path(key)?;
-        match std::fs::read(&p) {
+        match read_bounded(&p, MAX_OBJECT_BYTES, Symlinks::Refuse) {
             Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io(key, e)),
+            Err(CoreError::Io { source, .. }) => match source.kind() {
+                ErrorKind::NotFound => Ok(None),
+                ErrorKind::InvalidInput | ErrorKind::FileTooLarge => Err(StoreError::Corrupt {
+                    store: self.describe(),
+                    key: key.to_string(),
+                    why: source.to_string(),
+                }),
+                _ => Err(self.io(key, source)),
+            },
+            Err(e) => Err(e.into()),
         }
     }
 

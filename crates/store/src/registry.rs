@@ -36,6 +36,26 @@ pub struct LatestPointer {
     pub metrics: BTreeMap<String, serde_json::Value>,
 }
 
+/// Every current model of a registry: the pointers that read well, and one
+/// problem per `LATEST.json` that did not, so one corrupt pointer does not
+/// hide the others.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CurrentModels {
+    /// Readable pointers, ordered by agent then symbol.
+    pub models: Vec<LatestPointer>,
+    /// Pointers that could not be read.
+    pub problems: Vec<ListingProblem>,
+}
+
+/// A `LATEST.json` that could not be read, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingProblem {
+    /// Store key of the pointer.
+    pub key: String,
+    /// The error, naming store and key (never the file's content).
+    pub error: String,
+}
+
 /// A stored version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published {
@@ -109,6 +129,9 @@ impl<S: ArtifactStore> ModelRegistry<S> {
         Ok(d)
     }
 
+    /// A JSON object of the store. A document that does not parse is
+    /// `Corrupt`, described by the kind of error and its position only:
+    /// serde's own text can quote the document.
     fn read_json<T: serde::de::DeserializeOwned>(
         &self,
         key: &str,
@@ -120,7 +143,18 @@ impl<S: ArtifactStore> ModelRegistry<S> {
                 .map_err(|e| StoreError::Corrupt {
                     store: self.store.describe(),
                     key: key.to_string(),
-                    why: e.to_string(),
+                    why: format!(
+                        "not a valid {} ({} error at line {}, column {})",
+                        key.rsplit('/').next().unwrap_or(key),
+                        match e.classify() {
+                            serde_json::error::Category::Io => "read",
+                            serde_json::error::Category::Syntax => "JSON syntax",
+                            serde_json::error::Category::Data => "field",
+                            serde_json::error::Category::Eof => "truncated JSON",
+                        },
+                        e.line(),
+                        e.column()
+                    ),
                 }),
         }
     }
@@ -228,6 +262,39 @@ impl<S: ArtifactStore> ModelRegistry<S> {
     pub fn latest(&self, agent: &str, symbol: &str) -> Result<Option<LatestPointer>, StoreError> {
         let dir = self.dir(agent, symbol)?;
         self.read_json(&format!("{dir}/LATEST.json"))
+    }
+
+    /// The current model of every agent and symbol. A pointer that cannot
+    /// be read, or that names another agent or symbol than its place in the
+    /// store, becomes a problem of the listing, not its failure; only when
+    /// the store cannot be listed at all is this an error.
+    pub fn list_current(&self) -> Result<CurrentModels, StoreError> {
+        let mut out = CurrentModels::default();
+        let root = format!("{}/", self.prefix);
+        for key in self.store.list(&root)? {
+            let Some(rest) = key.strip_prefix(&root) else {
+                continue;
+            };
+            let parts: Vec<&str> = rest.split('/').collect();
+            let [agent, symbol, "LATEST.json"] = parts[..] else {
+                continue;
+            };
+            let problem = |error: String| ListingProblem {
+                key: key.clone(),
+                error,
+            };
+            match self.latest(agent, symbol) {
+                Ok(Some(p)) if p.agent == agent && p.symbol == symbol => out.models.push(p),
+                Ok(Some(_)) => out.problems.push(problem(format!(
+                    "{}: `{key}` is corrupt: the pointer names another agent or symbol than its place",
+                    self.store.describe()
+                ))),
+                // Deleted between listing and reading.
+                Ok(None) => {}
+                Err(e) => out.problems.push(problem(e.to_string())),
+            }
+        }
+        Ok(out)
     }
 
     /// Previously current pointers, oldest first.

@@ -3,8 +3,12 @@
 //! into the regime and meta-selector agents and predict what Python
 //! predicted, and the `model.txt` our artifacts hold loads in Python's
 //! `lightgbm.Booster(model_file=...)` with the same predictions
-//! (fixtures/lightgbm-interop/check_rust_model.py).
-#![cfg(all(feature = "regime", feature = "meta-selector"))]
+//! (fixtures/lightgbm-interop/check_rust_model.py). The Python side shows
+//! as ignored with the reason when no Python with LightGBM and NumPy is
+//! found (a failure under `COINTRAINER_REQUIRE_PYTHON=1`).
+//!
+//! A `harness = false` target (`required-features = ["regime",
+//! "meta-selector"]`): every test is registered in `main`.
 
 use agent_core::{Fit, ParamGuard, Persist, SplitMix64};
 use meta_selector::MetaSelector;
@@ -13,6 +17,7 @@ use regime::{CutPoints, RegimeData, RegimeModel};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use test_support::{needs_python, run_tests, test};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lightgbm-interop")
@@ -28,18 +33,26 @@ fn matrix(v: &Value) -> Array2<f64> {
     Array2::from_shape_vec((n, d), rows.into_iter().flatten().collect()).unwrap()
 }
 
-fn python_with_lightgbm() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("COINTRAINER_PYTHON").map(PathBuf::from),
-        Some(PathBuf::from("/work/pyenv/bin/python")),
-        Some(PathBuf::from("python3")),
-    ];
-    candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .args(["-c", "import lightgbm, numpy"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+fn main() {
+    run_tests(vec![
+        test(
+            "a_python_trained_regime_model_predicts_what_python_predicted",
+            a_python_trained_regime_model_predicts_what_python_predicted,
+        ),
+        test(
+            "a_python_trained_meta_selector_predicts_what_python_predicted",
+            a_python_trained_meta_selector_predicts_what_python_predicted,
+        ),
+        test(
+            "a_model_on_other_features_is_refused_as_a_regime_model",
+            a_model_on_other_features_is_refused_as_a_regime_model,
+        ),
+        needs_python(
+            "python_loads_our_models_and_predicts_the_same",
+            &["lightgbm", "numpy"],
+            python_loads_our_models_and_predicts_the_same,
+        ),
+    ]);
 }
 
 /// Python's predictions for `x` from the `model.txt` in `artifact`.
@@ -62,7 +75,6 @@ fn python_predicts(python: &Path, artifact: &Path, x: &Array2<f64>) -> Vec<Value
     v["pred"].as_array().unwrap().clone()
 }
 
-#[test]
 fn a_python_trained_regime_model_predicts_what_python_predicted() {
     let fx: Value = serde_json::from_str(&read("python_predictions.json")).unwrap();
     let cut = CutPoints { q1: 0.01, q2: 0.02 };
@@ -82,7 +94,6 @@ fn a_python_trained_regime_model_predicts_what_python_predicted() {
     );
 }
 
-#[test]
 fn a_python_trained_meta_selector_predicts_what_python_predicted() {
     let fx: Value = serde_json::from_str(&read("python_predictions.json")).unwrap();
     let names = ["sma_cross", "breakout", "rsi_rev", "zscore", "buy_hold"]
@@ -98,7 +109,6 @@ fn a_python_trained_meta_selector_predicts_what_python_predicted() {
     }
 }
 
-#[test]
 fn a_model_on_other_features_is_refused_as_a_regime_model() {
     // The regressor's columns are not the T0 features.
     let err = RegimeModel::from_lightgbm_text(
@@ -121,14 +131,7 @@ fn regime_data() -> RegimeData {
     RegimeData::from_feature_table(&table, "SYNTH").unwrap()
 }
 
-#[test]
-fn python_loads_our_models_and_predicts_the_same() {
-    let Some(python) = python_with_lightgbm() else {
-        eprintln!(
-            "SKIPPED: no python with lightgbm (tried $COINTRAINER_PYTHON, /work/pyenv/bin/python, python3)"
-        );
-        return;
-    };
+fn python_loads_our_models_and_predicts_the_same(python: &Path) {
     // Regime: trained here, read by Python.
     let data = regime_data();
     let m = RegimeModel::params()
@@ -143,7 +146,7 @@ fn python_loads_our_models_and_predicts_the_same() {
     let mut rng = SplitMix64::new(3);
     let x = Array2::from_shape_fn((20, market::FEATURES.len()), |_| 0.01 * rng.next_normal());
     let ours = m.predict_proba(x.view()).unwrap();
-    let theirs = python_predicts(&python, dir.path(), &x);
+    let theirs = python_predicts(python, dir.path(), &x);
     for (i, row) in theirs.iter().enumerate() {
         for (k, v) in row.as_array().unwrap().iter().enumerate() {
             let d = (v.as_f64().unwrap() - ours[[i, k]]).abs();
@@ -158,7 +161,7 @@ fn python_loads_our_models_and_predicts_the_same() {
     meta.save(dir.path()).unwrap();
     let x = matrix(&fx["regression_x"]);
     let ours = meta.predict_matrix(x.view()).unwrap();
-    let theirs = python_predicts(&python, dir.path(), &x);
+    let theirs = python_predicts(python, dir.path(), &x);
     for (a, b) in ours.iter().zip(&theirs) {
         assert!((a - b.as_f64().unwrap()).abs() < 1e-12);
     }

@@ -1,32 +1,40 @@
 //! SPEC T2: the five strategies on the raw BTC 1h candles reproduce
-//! `shared/bench/datasets/strategy_returns_btc_1h.csv`.
+//! `shared/bench/datasets/strategy_returns_btc_1h.csv`. Without `shared/`
+//! (user clones) the tests show as ignored (a failure under
+//! `COINTRAINER_REQUIRE_SHARED_DATA=1`).
+//!
+//! A `harness = false` target: every test is registered in `main`.
 
 use backtest::{StrategyReturns, spec_t2_strategy_returns};
-use std::path::PathBuf;
+use std::path::Path;
+use test_support::{needs_shared, run_tests};
 
-fn shared() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if p.join("bench/datasets/strategy_returns_btc_1h.csv")
-        .exists()
-        && p.join("data/BTCUSDT-1h.csv").exists()
-    {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (the shared benchmark data is not in user clones)",
-            p.display()
-        );
-        None
-    }
+/// The shared files both tests read.
+const INPUTS: &[&str] = &[
+    "bench/datasets/strategy_returns_btc_1h.csv",
+    "data/BTCUSDT-1h.csv",
+];
+
+fn main() {
+    run_tests(vec![
+        needs_shared(
+            "spec_t2_strategy_returns_match_the_reference_file_cell_by_cell",
+            INPUTS,
+            spec_t2_strategy_returns_match_the_reference_file_cell_by_cell,
+        ),
+        needs_shared(
+            "spec_t2_table_round_trips_through_csv",
+            INPUTS,
+            spec_t2_table_round_trips_through_csv,
+        ),
+    ]);
 }
 
 fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= 1e-9 * b.abs().max(1e-300)
 }
 
-#[test]
-fn spec_t2_strategy_returns_match_the_reference_file_cell_by_cell() {
-    let Some(root) = shared() else { return };
+fn spec_t2_strategy_returns_match_the_reference_file_cell_by_cell(root: &Path) {
     let candles = market::read_candles(&root.join("data/BTCUSDT-1h.csv")).unwrap();
     let ours = spec_t2_strategy_returns(&candles).unwrap();
     let reference =
@@ -75,9 +83,7 @@ fn spec_t2_strategy_returns_match_the_reference_file_cell_by_cell() {
     );
 }
 
-#[test]
-fn spec_t2_table_round_trips_through_csv() {
-    let Some(root) = shared() else { return };
+fn spec_t2_table_round_trips_through_csv(root: &Path) {
     let candles = market::read_candles(&root.join("data/BTCUSDT-1h.csv")).unwrap();
     let ours = spec_t2_strategy_returns(&candles).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -1,24 +1,29 @@
 //! The saved `.npy` files are read by `numpy.load` itself: the committed
 //! script `fixtures/linucb/check_npy.py` loads an artifact written here and
-//! recomputes the UCB scores with NumPy. Skipped (with a message) when no
-//! Python with NumPy is available.
+//! recomputes the UCB scores with NumPy. Without a Python with NumPy the
+//! tests show as ignored with the reason (a failure under
+//! `COINTRAINER_REQUIRE_PYTHON=1`).
+//!
+//! A `harness = false` target: every test is registered in `main`.
 
 use linucb::{BanditData, Fit, LinUcbParams, ParamGuard, Persist, RegimeMode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use test_support::{needs_python, run_tests};
 
-fn python_with_numpy() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("COINTRAINER_PYTHON").map(PathBuf::from),
-        Some(PathBuf::from("/work/pyenv/bin/python")),
-        Some(PathBuf::from("python3")),
-    ];
-    candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .args(["-c", "import numpy"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+fn main() {
+    run_tests(vec![
+        needs_python(
+            "numpy_loads_every_array_and_recomputes_the_same_scores",
+            &["numpy"],
+            numpy_loads_every_array_and_recomputes_the_same_scores,
+        ),
+        needs_python(
+            "numpy_loads_a_hybrid_artifact_and_checks_beta",
+            &["numpy"],
+            numpy_loads_a_hybrid_artifact_and_checks_beta,
+        ),
+    ]);
 }
 
 fn script() -> PathBuf {
@@ -67,14 +72,7 @@ fn run_check(py: &Path, dir: &Path, probe: Option<&Path>) {
     eprintln!("{}", stdout.trim());
 }
 
-#[test]
-fn numpy_loads_every_array_and_recomputes_the_same_scores() {
-    let Some(py) = python_with_numpy() else {
-        eprintln!(
-            "SKIPPED: no python with numpy (tried $COINTRAINER_PYTHON, /work/pyenv/bin/python, python3)"
-        );
-        return;
-    };
+fn numpy_loads_every_array_and_recomputes_the_same_scores(py: &Path) {
     let p = LinUcbParams::new()
         .regime_mode(RegimeMode::PerRegime)
         .alpha(0.8)
@@ -89,17 +87,10 @@ fn numpy_loads_every_array_and_recomputes_the_same_scores() {
     let probe = serde_json::json!({ "bandit": "r2", "x": x, "scores": scores });
     let probe_path = dir.path().join("probe.json.txt");
     std::fs::write(&probe_path, probe.to_string()).unwrap();
-    run_check(&py, dir.path(), Some(&probe_path));
+    run_check(py, dir.path(), Some(&probe_path));
 }
 
-#[test]
-fn numpy_loads_a_hybrid_artifact_and_checks_beta() {
-    let Some(py) = python_with_numpy() else {
-        eprintln!(
-            "SKIPPED: no python with numpy (tried $COINTRAINER_PYTHON, /work/pyenv/bin/python, python3)"
-        );
-        return;
-    };
+fn numpy_loads_a_hybrid_artifact_and_checks_beta(py: &Path) {
     let p = LinUcbParams::new()
         .regime_mode(RegimeMode::Context)
         .hybrid(None)
@@ -108,5 +99,5 @@ fn numpy_loads_a_hybrid_artifact_and_checks_beta() {
     let m = p.fit(&data()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     m.save(dir.path()).unwrap();
-    run_check(&py, dir.path(), None);
+    run_check(py, dir.path(), None);
 }

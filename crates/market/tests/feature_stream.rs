@@ -1,34 +1,11 @@
 //! `FeatureStream` (bar by bar) against `feature_matrix` (whole series):
-//! every bar of a long synthetic series, warm-up NaNs included, and of the
-//! real BTC candles when `../shared` is present.
+//! every bar of a long synthetic series, warm-up NaNs included (the real BTC
+//! candles of `../shared` are in `shared_data.rs`).
 
-use market::{Candles, FeatureStream, SyntheticMarket, feature_matrix, read_candles};
-use std::path::PathBuf;
+use market::{FeatureStream, SyntheticMarket};
 
-fn assert_stream_matches_matrix(c: &Candles) {
-    let m = feature_matrix(c);
-    let mut stream = FeatureStream::new();
-    let mut worst = 0.0f64;
-    for t in 0..c.len() {
-        stream
-            .push(c.high[t], c.low[t], c.close[t], c.volume[t])
-            .unwrap();
-        let row = stream.row();
-        for (j, &v) in row.iter().enumerate() {
-            let want = m[[t, j]];
-            if want.is_nan() {
-                assert!(v.is_nan(), "bar {t} feature {j}: {v}, matrix NaN");
-                continue;
-            }
-            let rel = (v - want).abs() / (1.0 + want.abs());
-            worst = worst.max(rel);
-            assert!(rel <= 1e-12, "bar {t} feature {j}: {v} vs {want}");
-        }
-    }
-    assert_eq!(stream.bars(), c.len());
-    assert!(stream.is_ready());
-    eprintln!("worst relative difference {worst:e} over {} bars", c.len());
-}
+mod common;
+use common::assert_stream_matches_matrix;
 
 #[test]
 fn stream_rows_equal_the_feature_matrix_on_every_bar() {
@@ -38,18 +15,6 @@ fn stream_rows_equal_the_feature_matrix_on_every_bar() {
         .generate()
         .unwrap();
     assert_stream_matches_matrix(&run.candles);
-}
-
-#[test]
-fn stream_rows_equal_the_feature_matrix_on_btc() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/BTCUSDT-1h.csv");
-    if !path.exists() {
-        eprintln!("skipping: {} is absent", path.display());
-        return;
-    }
-    let c = read_candles(&path).unwrap();
-    assert_stream_matches_matrix(&c);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Resampling: OHLCV aggregation rules, bucket alignment, gaps kept as gaps.
 
-use market::{Candles, read_candles, resample, resample_with_counts};
+use market::{Candles, resample, resample_with_counts};
 
 mod common;
 
@@ -76,50 +76,4 @@ fn resampling_synthetic_1h_to_4h_is_valid_and_conserves_volume() {
         out.high.iter().cloned().fold(f64::MIN, f64::max),
         run.candles.high.iter().cloned().fold(f64::MIN, f64::max)
     );
-}
-
-#[test]
-fn resampling_btc_5m_to_1h_matches_exchange_1h_bars() {
-    let (Some(p5), Some(p1)) = (
-        common::shared("data/BTCUSDT-5m.csv"),
-        common::shared("data/BTCUSDT-1h.csv"),
-    ) else {
-        return;
-    };
-    let c5 = read_candles(&p5).unwrap();
-    let (h, counts) = resample_with_counts(&c5, H1).unwrap();
-    h.validate("resampled").unwrap();
-    // 104,816 5m bars with a 16-bar gap: 8,735 hours, one of them partial
-    // (12:00 on 2023-03-24 holds 8 bars) and one absent (13:00).
-    assert_eq!(counts.iter().sum::<usize>(), c5.len());
-    assert_eq!(h.len(), 8735);
-    assert_eq!(counts.iter().filter(|&&n| n != 12).count(), 1);
-    assert_eq!(h.gaps().len(), 1);
-    // Binance's own 1h bars over the same hours: prices identical, volume
-    // equal up to summation rounding.
-    let c1 = read_candles(&p1).unwrap();
-    let mut checked = 0;
-    let mut j = c1.ts.partition_point(|&t| t < h.ts[0]);
-    for (i, &count) in counts.iter().enumerate() {
-        while j < c1.len() && c1.ts[j] < h.ts[i] {
-            j += 1;
-        }
-        if j == c1.len() || c1.ts[j] != h.ts[i] || count != 12 {
-            continue;
-        }
-        assert_eq!(
-            (h.open[i], h.high[i], h.low[i], h.close[i]),
-            (c1.open[j], c1.high[j], c1.low[j], c1.close[j]),
-            "hour {}",
-            market::format_ts_utc(h.ts[i])
-        );
-        assert!(
-            (h.volume[i] - c1.volume[j]).abs() <= 1e-6 * (1.0 + c1.volume[j]),
-            "volume at {}",
-            h.ts[i]
-        );
-        checked += 1;
-    }
-    eprintln!("{checked} complete hours compared with BTCUSDT-1h.csv");
-    assert!(checked > 8000, "only {checked} hours overlapped");
 }

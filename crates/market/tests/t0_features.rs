@@ -1,121 +1,13 @@
-//! T0 feature equality: against the Python peer's prepared table (skipped
-//! without `shared/`) and against an independent Python golden file on a
-//! committed synthetic fixture (always runs).
+//! T0 feature equality against an independent Python golden file on a
+//! committed synthetic fixture, and the feature table's CSV and datasets.
+//! The comparison with the Python peer's prepared table on `../shared` is in
+//! `shared_data.rs`.
 
 use market::features::CSV_COLUMNS;
 use market::{FEATURES, FeatureTable, Target, read_candles, t0_features};
-use std::time::Instant;
 
 mod common;
-use common::close_enough;
-
-/// Every row, feature and label of `got` against `want`, SPEC T0 rules.
-fn assert_tables_match(got: &FeatureTable, want: &FeatureTable, tol: f64) {
-    assert_eq!(got.bar, want.bar, "rows (bar column) differ");
-    assert_eq!(got.timestamp, want.timestamp);
-    assert_eq!(got.close, want.close);
-    assert_eq!(got.n_train, want.n_train);
-    let mut worst = (0.0f64, String::new());
-    for i in 0..got.len() {
-        for (j, name) in FEATURES.iter().enumerate() {
-            let (a, b) = (got.features[[i, j]], want.features[[i, j]]);
-            assert!(
-                close_enough(a, b, tol),
-                "bar {} {name}: {a} vs {b}",
-                got.bar[i]
-            );
-            let rel = (a - b).abs() / (1.0 + b.abs());
-            if rel > worst.0 {
-                worst = (rel, format!("bar {} {name}", got.bar[i]));
-            }
-        }
-        for (name, a, b) in [
-            ("fwd_ret_1", got.fwd_ret_1[i], want.fwd_ret_1[i]),
-            ("fwd_vol_24", got.fwd_vol_24[i], want.fwd_vol_24[i]),
-        ] {
-            assert!(
-                close_enough(a, b, tol),
-                "bar {} {name}: {a} vs {b}",
-                got.bar[i]
-            );
-        }
-    }
-    assert_eq!(got.y_dir, want.y_dir, "y_dir differs");
-    assert_eq!(got.y_regime, want.y_regime, "y_regime differs");
-    eprintln!("largest |a-b|/(1+|b|) = {:e} at {}", worst.0, worst.1);
-}
-
-#[test]
-fn t0_features_match_shared_dataset_to_1e9() {
-    let (Some(raw), Some(prepared)) = (
-        common::shared("data/BTCUSDT-1h.csv"),
-        common::shared("bench/datasets/features_btc_1h.csv"),
-    ) else {
-        return;
-    };
-    let t = Instant::now();
-    let candles = read_candles(&raw).unwrap();
-    let load = t.elapsed();
-    let mut times = Vec::new();
-    let mut table = None;
-    for _ in 0..10 {
-        let t = Instant::now();
-        table = Some(t0_features(&candles).unwrap());
-        times.push(t.elapsed().as_secs_f64());
-    }
-    let table = table.unwrap();
-    times.sort_by(f64::total_cmp);
-    eprintln!(
-        "BTCUSDT-1h: read {} bars in {:.1} ms; T0 median {:.2} ms, min {:.2} ms (10 reps)",
-        candles.len(),
-        load.as_secs_f64() * 1e3,
-        times[5] * 1e3,
-        times[0] * 1e3
-    );
-    let want = FeatureTable::read_csv(&prepared).unwrap();
-    assert_eq!(table.len(), 58_323);
-    assert_eq!(table.n_train, 46_658);
-    assert_tables_match(&table, &want, 1e-9);
-    let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
-    assert!(
-        rel(table.q1, 0.00474336570863288) <= 1e-15,
-        "q1 {}",
-        table.q1
-    );
-    assert!(
-        rel(table.q2, 0.007672008432000214) <= 1e-15,
-        "q2 {}",
-        table.q2
-    );
-    eprintln!("q1 {:?} q2 {:?}", table.q1, table.q2);
-}
-
-#[test]
-fn prepared_feature_csv_round_trips_byte_for_byte() {
-    let Some(prepared) = common::shared("bench/datasets/features_btc_1h.csv") else {
-        return;
-    };
-    let t = Instant::now();
-    let table = FeatureTable::read_csv(&prepared).unwrap();
-    eprintln!(
-        "read features_btc_1h.csv in {:.1} ms",
-        t.elapsed().as_secs_f64() * 1e3
-    );
-    assert_eq!(table.len(), 58_323);
-    assert_eq!(table.n_train, 46_658);
-    assert_eq!(table.q1, 0.00474336570863288);
-    assert_eq!(table.q2, 0.007672008432000214);
-    let original = std::fs::read(&prepared).unwrap();
-    let ours = table.to_csv_string();
-    if ours.as_bytes() != original.as_slice() {
-        let line = ours
-            .lines()
-            .zip(String::from_utf8_lossy(&original).lines())
-            .find(|(a, b)| a != b)
-            .map(|(a, b)| format!("ours: {a}\npeer: {b}"));
-        panic!("written CSV differs from the peer's file; first differing line:\n{line:?}");
-    }
-}
+use common::assert_tables_match;
 
 #[test]
 fn t0_features_match_python_golden_on_synthetic_fixture() {

@@ -1,22 +1,31 @@
 //! SPEC T2 on the shared benchmark datasets: the feature builder reproduces
 //! the peer's meta table, and training meets the equal-quality bars.
-//! Skips (with a message) when `shared/` is absent, as in user clones.
+//! Without `shared/` (user clones) the tests show as ignored (a failure
+//! under `COINTRAINER_REQUIRE_SHARED_DATA=1`).
+//!
+//! A `harness = false` target: every test is registered in `main`.
 
 use agent_core::ParamGuard;
 use meta_selector::{MetaSelector, MetaTable, StrategyReturns};
-use std::path::PathBuf;
+use std::path::Path;
+use test_support::{needs_shared, run_tests};
 
-fn datasets() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/datasets");
-    if p.join("meta_btc_1h.csv").is_file() && p.join("strategy_returns_btc_1h.csv").is_file() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: {} not found (shared benchmark data is not part of a clone)",
-            p.display()
-        );
-        None
-    }
+fn main() {
+    run_tests(vec![
+        needs_shared(
+            "feature_builder_reproduces_the_peer_meta_table",
+            &[
+                "bench/datasets/strategy_returns_btc_1h.csv",
+                "bench/datasets/meta_btc_1h.csv",
+            ],
+            |shared| feature_builder_reproduces_the_peer_meta_table(&shared.join("bench/datasets")),
+        ),
+        needs_shared(
+            "spec_t2_meets_the_equal_quality_bars",
+            &["bench/datasets/meta_btc_1h.csv"],
+            |shared| spec_t2_meets_the_equal_quality_bars(&shared.join("bench/datasets")),
+        ),
+    ]);
 }
 
 // Peer values from SPEC.md "Quality targets".
@@ -24,9 +33,7 @@ const PEER_VAL_MSE: f64 = 9.550361e-4;
 const PEER_TEST_R2: f64 = 0.000467;
 const PEER_FIXED500_TEST_MSE: f64 = 6.354520560057535e-4; // measured with benches/peer/t2_lightgbm.py
 
-#[test]
-fn feature_builder_reproduces_the_peer_meta_table() {
-    let Some(dir) = datasets() else { return };
+fn feature_builder_reproduces_the_peer_meta_table(dir: &Path) {
     let sr = StrategyReturns::read_csv(&dir.join("strategy_returns_btc_1h.csv")).unwrap();
     assert_eq!(sr.n_windows(), 2431);
     assert_eq!(sr.n_train(), 1944);
@@ -50,9 +57,7 @@ fn feature_builder_reproduces_the_peer_meta_table() {
     }
 }
 
-#[test]
-fn spec_t2_meets_the_equal_quality_bars() {
-    let Some(dir) = datasets() else { return };
+fn spec_t2_meets_the_equal_quality_bars(dir: &Path) {
     let table = MetaTable::read_csv(&dir.join("meta_btc_1h.csv"), None).unwrap();
     let params = MetaSelector::params().num_threads(2).check().unwrap();
     let model = params.fit_with_progress(&table, None).unwrap();

@@ -49,26 +49,6 @@ pub struct BenchContext {
 }
 
 impl BenchContext {
-    /// The context of the benchmark tests: `../shared` beside the checkout,
-    /// 2 threads, seed 0; `None` (with a note) when the shared data is
-    /// absent, as in a user's clone.
-    #[cfg(test)]
-    pub(crate) fn shared_for_tests() -> Option<Self> {
-        let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-        let ctx = BenchContext {
-            data_dir: shared.join("bench/datasets"),
-            raw_dir: shared.join("data"),
-            threads: 2,
-            seed: 0,
-        };
-        if ctx.data_dir.is_dir() && ctx.raw_dir.is_dir() {
-            Some(ctx)
-        } else {
-            eprintln!("skipping: {} is absent", shared.display());
-            None
-        }
-    }
-
     /// A dataset file, or a clear error when it is absent.
     pub fn dataset(&self, name: &str) -> Result<PathBuf, BenchError> {
         let p = self.data_dir.join(name);

@@ -91,35 +91,3 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     out.insert("threads".into(), json!(ctx.threads));
     Ok(out)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Runs T2 end to end on the shared datasets (release build, ~2 s).
-    #[test]
-    #[ignore = "benchmark task; run with --ignored in release"]
-    fn t2_reports_every_required_key() {
-        let Some(ctx) = BenchContext::shared_for_tests() else {
-            return;
-        };
-        let m = run(&ctx).unwrap();
-        println!("{}", Value::Object(m.clone()));
-        for k in [
-            "best_learning_rate",
-            "best_num_leaves",
-            "best_iteration",
-            "val_mse",
-            "test_mse",
-            "test_r2",
-            "grid",
-            "fixed500_s",
-            "fixed500_test_mse",
-            "wall_s",
-            "foreign_cpu_s",
-            "quiet",
-        ] {
-            assert!(m.contains_key(k), "missing {k}");
-        }
-    }
-}

@@ -82,34 +82,3 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     out.insert("threads".into(), json!(ctx.threads));
     Ok(out)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Runs T3 end to end on the shared datasets (release build).
-    #[test]
-    #[ignore = "benchmark task; run with --ignored in release"]
-    fn t3_reports_every_required_key() {
-        let Some(ctx) = BenchContext::shared_for_tests() else {
-            return;
-        };
-        let m = run(&ctx).unwrap();
-        println!("{}", Value::Object(m.clone()));
-        for k in [
-            "best_num_leaves",
-            "best_n_estimators",
-            "best_iteration",
-            "val_logloss",
-            "test_f1_macro",
-            "test_roc_auc_ovr",
-            "grid",
-            "wall_s",
-            "foreign_cpu_s",
-            "quiet",
-        ] {
-            assert!(m.contains_key(k), "missing {k}");
-        }
-        assert_eq!(m["labels_match_y_regime"], json!(true));
-    }
-}

@@ -82,30 +82,3 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     m.insert("threads".into(), json!(threads));
     Ok(m)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Runs the full task (a few seconds in release); needs the shared data.
-    #[test]
-    #[ignore]
-    fn t4_reports_the_spec_keys() {
-        let Some(ctx) = BenchContext::shared_for_tests() else {
-            return;
-        };
-        let m = run(&ctx).unwrap();
-        println!("{}", serde_json::to_string(&m).unwrap());
-        assert_eq!(m["env_steps"], 200_704);
-        assert_eq!(m["n_updates"], 98);
-        for k in [
-            "steps_per_s",
-            "test_mean_ret_greedy",
-            "test_mean_ret_best_fixed_hindsight",
-            "test_mean_ret_uniform",
-            "train_ep_reward_last10pct",
-        ] {
-            assert!(m[k].is_number(), "{k}");
-        }
-    }
-}

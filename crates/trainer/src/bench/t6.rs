@@ -76,20 +76,3 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     measured.record(&mut m);
     Ok(m)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Full T6 run (minutes): `cargo test -p cointrainer-trainer --release
-    /// --lib t6 -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn t6_full_run_prints_the_result_line() {
-        let Some(ctx) = BenchContext::shared_for_tests() else {
-            return;
-        };
-        let line = super::super::run_task("T6", &ctx).unwrap();
-        println!("{line}");
-    }
-}

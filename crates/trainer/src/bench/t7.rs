@@ -247,19 +247,3 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     measured.record(&mut m);
     Ok(m)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[ignore = "needs shared/; run with --ignored"]
-    fn t7_agrees_with_the_reference_on_every_window() {
-        let Some(ctx) = BenchContext::shared_for_tests() else {
-            return;
-        };
-        let m = run(&ctx).unwrap();
-        assert_eq!(m["n_windows"], json!(1159));
-        assert_eq!(m["ref_agreement"], json!(1.0));
-    }
-}

@@ -275,9 +275,17 @@ fn describe_data(d: &DataSpec) -> String {
 pub fn models(app: &App, cmd: &ModelsCommand, out: &mut dyn Write) -> Result<(), TrainError> {
     match cmd {
         ModelsCommand::List { json } => {
-            let list = app.orch.current_models()?;
+            // One unreadable pointer is a warning, not the end of the list.
+            let listing = app.orch.registry().list_current()?;
+            let list = listing.models;
             if *json {
+                for p in &listing.problems {
+                    eprintln!("warning: skipped {}: {}", p.key, p.error);
+                }
                 return w(out, serde_json::to_string(&list).unwrap_or_default());
+            }
+            for p in &listing.problems {
+                w(out, format!("warning: skipped {}: {}", p.key, p.error))?;
             }
             if list.is_empty() {
                 return w(out, "no models yet; run `cointrainer train all`");

@@ -26,6 +26,9 @@ const BURN_RECORD: &str = "model.bpk";
 const SCALER: &str = "scaler.json";
 const REPORT: &str = "report.json";
 const CURVE: &str = "loss_curve.csv";
+/// Longest input window a loaded model may ask for (inference allocates
+/// window x features per prediction).
+pub const MAX_WINDOW: usize = 1 << 20;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Extra {
@@ -154,10 +157,16 @@ impl Persist for LstmModel {
             metrics: manifest.metrics.clone(),
             data_fingerprint: manifest.data_fingerprint.clone(),
         };
-        if extra.window == 0 || model.task.n_outputs() != extra.dims.n_outputs {
+        if extra.window == 0
+            || extra.window > MAX_WINDOW
+            || model.task.n_outputs() != extra.dims.n_outputs
+        {
             return Err(CoreError::Malformed {
                 path: files.origin().to_path_buf(),
-                why: "window is 0 or the task does not match the head".into(),
+                why: format!(
+                    "window {} is not in 1..={MAX_WINDOW}, or the task does not match the head",
+                    extra.window
+                ),
             }
             .into());
         }

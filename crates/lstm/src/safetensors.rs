@@ -142,7 +142,16 @@ pub(crate) fn read_f32(bytes: &[u8]) -> Result<crate::weights::StateDict, LstmEr
         }
         let values =
             decode_values(dtype, &data[b..e]).map_err(|w| bad(format!("tensor `{name}`: {w}")))?;
-        let expect: usize = shape.iter().product();
+        // Checked: a wrapped product could match an empty buffer and pass
+        // an absurd shape on to code that sizes allocations from it.
+        let expect = shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| {
+                bad(format!(
+                    "tensor `{name}` has a shape {shape:?} too large to hold"
+                ))
+            })?;
         if values.len() != expect {
             return Err(bad(format!(
                 "tensor `{name}` holds {} values, its shape {shape:?} needs {expect}",

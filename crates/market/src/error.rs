@@ -63,8 +63,9 @@ pub enum MarketError {
         column: &'static str,
         why: &'static str,
     },
-    /// A field parsed as NaN or infinity.
-    #[error("{file} line {line}, column \"{column}\": {value} is not a finite number")]
+    /// A field parsed as NaN or infinity (`value`; not repeated in the
+    /// message, which quotes nothing the file spelled).
+    #[error("{file} line {line}, column \"{column}\": the value is not a finite number")]
     NonFinite {
         file: String,
         line: usize,

@@ -10,12 +10,9 @@ use backtest::{
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::PathBuf;
 
 fn candles_or_synthetic(file: &str, bars: usize, interval_ms: i64) -> market::Candles {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(file);
+    let p = test_support::shared_dir().join("data").join(file);
     match market::read_candles(&p) {
         Ok(c) => c,
         Err(_) => {

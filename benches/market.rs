@@ -4,10 +4,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::Path;
 
 fn csv_bytes() -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/BTCUSDT-1h.csv");
+    let p = test_support::shared_dir().join("data/BTCUSDT-1h.csv");
     if let Ok(b) = std::fs::read(&p) {
         return b;
     }

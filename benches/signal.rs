@@ -3,8 +3,9 @@
 //! regression at the T1 best point), one proximal Newton iteration, and the
 //! full T1 search (12 points x 5 folds + refit, 2 threads).
 //!
-//! Uses `shared/bench/datasets/features_btc_1h.csv` when it is found above
-//! the package directory; otherwise synthetic data of the same shape.
+//! Uses `bench/datasets/features_btc_1h.csv` of the shared data (`../shared`
+//! or `$COINTRAINER_SHARED_DIR`) when it is there; otherwise synthetic data
+//! of the same shape.
 
 use agent_core::{Dataset, Fit, ParamGuard, SplitMix64, StandardScaler};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -12,17 +13,12 @@ use ndarray::{Array1, Array2};
 use signal::solver::{Design, ProxNewton};
 use signal::{ClassWeight, FeatureCsvSpec, LogisticParams, SignalModel, SignalParams};
 use std::hint::black_box;
-use std::path::Path;
 
 fn t1_train() -> Dataset {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in here.ancestors() {
-        let p = dir.join("shared/bench/datasets/features_btc_1h.csv");
-        if p.is_file() {
-            let table =
-                signal::read_feature_csv(&p, &FeatureCsvSpec::t1()).expect("T1 table parses");
-            return table.train_test().expect("T1 split").0;
-        }
+    let p = test_support::shared_dir().join("bench/datasets/features_btc_1h.csv");
+    if p.is_file() {
+        let table = signal::read_feature_csv(&p, &FeatureCsvSpec::t1()).expect("T1 table parses");
+        return table.train_test().expect("T1 split").0;
     }
     eprintln!("features_btc_1h.csv not found: benchmarking synthetic data of the T1 shape");
     let (n, d) = (46_658, 12);

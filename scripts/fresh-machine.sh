@@ -26,7 +26,12 @@ echo "== machine"
 echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($(nproc) cores)"
 echo "rustc:   $(rustc --version)"
 if command -v cmake >/dev/null; then echo "cmake:   on PATH ($(command -v cmake))"; else echo "cmake:   not on PATH"; fi
-if ldconfig -p 2>/dev/null | grep -q 'libclang'; then echo "libclang: installed"; else echo "libclang: not installed"; fi
+# ldconfig lives in /sbin, which a user's PATH may lack; look for the library itself.
+if compgen -G '/usr/lib/*/libclang*.so*' >/dev/null || compgen -G '/usr/lib/llvm-*/lib/libclang*.so*' >/dev/null; then
+  echo "libclang: installed"
+else
+  echo "libclang: not installed"
+fi
 for py in python3 python; do
   if command -v "$py" >/dev/null; then
     if "$py" -c 'import numpy, lightgbm' 2>/dev/null; then echo "python:  $py with numpy and lightgbm"; else echo "python:  $py without numpy/lightgbm (interop tests are skipped, shown as ignored)"; fi

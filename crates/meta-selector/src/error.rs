@@ -1,8 +1,8 @@
 //! The one error type of the meta-selector: every variant says what was
 //! wrong and with which value or file.
 
-use lgbm::LgbError;
 use agent_core::CoreError;
+use lgbm::LgbError;
 use std::path::PathBuf;
 
 /// Errors of the meta-selector agent.

@@ -4,8 +4,8 @@
 //! errors name the field and value.
 
 use crate::error::MetaSelectorError;
-use lgbm::{LgbParams, TreeParams};
 use agent_core::{CoreError, ParamGuard};
+use lgbm::{LgbParams, TreeParams};
 use serde::{Deserialize, Serialize};
 
 /// How the grid points share the threads.

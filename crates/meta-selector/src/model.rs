@@ -5,8 +5,8 @@
 use crate::error::{MetaSelectorError, Result};
 use crate::features::MetaTable;
 use crate::hyperparams::{MetaSelectorParams, MetaSelectorValidParams};
-use lgbm::LgbBooster;
 use agent_core::{CoreError, Predict};
+use lgbm::LgbBooster;
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

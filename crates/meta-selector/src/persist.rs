@@ -5,9 +5,9 @@
 
 use crate::error::MetaSelectorError;
 use crate::hyperparams::MetaSelectorValidParams;
-use lgbm::LgbBooster;
 use crate::model::{MetaSelector, TrainReport};
 use agent_core::{ArtifactFiles, CoreError, Manifest, ModelInfo, Persist};
+use lgbm::LgbBooster;
 use serde_json::json;
 use std::collections::BTreeMap;
 

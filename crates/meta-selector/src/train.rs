@@ -6,11 +6,11 @@
 use crate::error::{MetaSelectorError, Result};
 use crate::features::MetaTable;
 use crate::hyperparams::{GridParallelism, MetaSelectorValidParams};
-use lgbm::{self, Grid, LgbDataset, Rows};
 use crate::model::{
     GridPointReport, MetaSelector, SelectionReport, SplitSizes, TrainReport, argmax_first,
 };
 use agent_core::{Fit, Progress, ProgressEvent, metrics};
+use lgbm::{self, Grid, LgbDataset, Rows};
 use std::collections::BTreeMap;
 
 /// Row indices of the three periods.

@@ -1,8 +1,8 @@
 //! The one error type of the regime agent: every variant says what was wrong
 //! and with which value, file or source.
 
-use lgbm::LgbError;
 use agent_core::CoreError;
+use lgbm::LgbError;
 use market::MarketError;
 
 /// Errors of the regime agent.

@@ -4,8 +4,8 @@
 //! validated once into [`RegimeValidParams`]; errors name field and value.
 
 use crate::error::RegimeError;
-use lgbm::{LgbParams, TreeParams};
 use agent_core::{CoreError, ParamGuard};
+use lgbm::{LgbParams, TreeParams};
 use serde::{Deserialize, Serialize};
 
 /// How the grid points share the threads.

@@ -5,8 +5,8 @@
 use crate::data::{CutPoints, LABELS};
 use crate::error::Result;
 use crate::hyperparams::{RegimeParams, RegimeValidParams};
-use lgbm::LgbBooster;
 use agent_core::{CoreError, Dataset, Predict};
+use lgbm::LgbBooster;
 use market::{Candles, Regime, feature_matrix};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};

@@ -6,9 +6,9 @@
 use crate::data::{CutPoints, LABELS};
 use crate::error::RegimeError;
 use crate::hyperparams::RegimeValidParams;
-use lgbm::LgbBooster;
 use crate::model::{RegimeModel, TrainReport};
 use agent_core::{ArtifactFiles, CoreError, Manifest, ModelInfo, Persist};
+use lgbm::LgbBooster;
 use serde_json::json;
 use std::collections::BTreeMap;
 

@@ -6,9 +6,9 @@
 use crate::data::{CutPoints, RegimeData};
 use crate::error::{RegimeError, Result};
 use crate::hyperparams::{GridParallelism, PairWeighting, RegimeValidParams};
-use lgbm::{self, Boosted, Grid, LgbBooster, Rows};
 use crate::model::{GridPointReport, PairReport, RegimeModel, SplitSizes, TrainReport};
 use agent_core::{Fit, Progress, ProgressEvent, metrics};
+use lgbm::{self, Boosted, Grid, LgbBooster, Rows};
 use market::features::quantile_linear;
 
 /// `Auto` runs grid points in parallel (one LightGBM thread each) when there

@@ -145,7 +145,8 @@ fn check_targets(task: Task, ds: &SequenceDataset, samples: Range<usize>) -> Res
     Ok(())
 }
 
-/// Train on `fit` samples with early stopping on `val` samples.
+/// Train on `fit` samples with early stopping on `val` samples; stops with
+/// `Cancelled` when the caller's [`agent_core::cancel`] token is cancelled.
 pub(crate) fn train(
     p: &LstmValidParams,
     ds: &SequenceDataset,
@@ -161,6 +162,8 @@ pub(crate) fn train(
     check_targets(p.task, ds, fit.clone())?;
     check_targets(p.task, ds, val.clone())?;
     let threads = p.threads();
+    // Checked before every minibatch: a cancelled job stops within one.
+    let cancel = agent_core::cancel::current();
     let mut engine = Trainer::new(p, ds)?;
     let w0 = engine.weights()?;
     let mut shuffle = SplitMix64::new(p.seed ^ 0x5348_5546_464c_4531);
@@ -186,6 +189,7 @@ pub(crate) fn train(
         shuffle.shuffle(&mut order);
         let mut loss_sum = 0.0;
         for batch in order.chunks(p.batch_size) {
+            cancel.check()?;
             loss_sum += engine.train_batch_unchecked(ds, batch, lr)?;
         }
         let train_loss = loss_sum / order.len() as f64;

@@ -189,6 +189,16 @@ const AUTO_PARALLEL_MAX_CELLS: usize = 20_000_000;
 /// Below this many fit cells points always run in parallel.
 const AUTO_PARALLEL_SMALL_CELLS: usize = 1_000_000;
 
+/// A grid stopped by the caller's cancel token reports the core's
+/// `Cancelled`, the one kind every agent stops with.
+fn grid_error(e: lgbm::LgbError, cancel: &agent_core::cancel::CancelToken) -> MetaSelectorError {
+    if cancel.is_cancelled() {
+        agent_core::CoreError::Cancelled.into()
+    } else {
+        e.into()
+    }
+}
+
 impl MetaSelectorValidParams {
     /// Train with a progress callback (one event per finished grid point).
     pub fn fit_with_progress(
@@ -196,6 +206,8 @@ impl MetaSelectorValidParams {
         table: &MetaTable,
         progress: Option<Progress<'_>>,
     ) -> Result<MetaSelector> {
+        // LightGBM polls it from its worker threads, outside this thread's scope.
+        let cancel = agent_core::cancel::current();
         let sp = split(table, self.fit_fraction)?;
         let nf = table.feature_names().len();
         let fit = gather(table, &sp.fit)?;
@@ -239,13 +251,14 @@ impl MetaSelectorValidParams {
             points_in_parallel: parallel,
         };
         let done = std::sync::atomic::AtomicU64::new(0);
-        let boosted = lgbm::run_grid(&grid, &|| false, &|_, b| {
+        let boosted = lgbm::run_grid(&grid, &|| cancel.is_cancelled(), &|_, b| {
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if let Some(cb) = progress {
                 cb(ProgressEvent::new("meta-selector grid", d, n_points as u64)
                     .with_message(format!("val_mse {:.6e}", b.best_score)));
             }
-        })?;
+        })
+        .map_err(|e| grid_error(e, &cancel))?;
         let reports: Vec<GridPointReport> = boosted
             .iter()
             .zip(&grid_lr_nl)

@@ -21,6 +21,7 @@ use crate::policy::native::{
     Adam, LossHp, Minibatch, MinibatchStats, Workspace, clip_grad_norm, forward, loss_and_grad,
 };
 use crate::policy::{ActionDist, Layout, PolicySpec};
+use agent_core::cancel::CancelToken;
 use agent_core::{Fit, Progress, ProgressEvent, SplitMix64};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -72,11 +73,15 @@ struct Gathered {
 impl PpoValidParams {
     /// Train on `venv` for `total_timesteps` (rounded up to whole rollouts)
     /// and return the policy. `progress` receives one event per update.
+    /// Stops with `Cancelled` when the caller's [`agent_core::cancel`]
+    /// token is cancelled (checked before each rollout and each epoch).
     pub fn learn<E: Env>(
         &self,
         venv: &mut VecEnv<E>,
         progress: Option<Progress<'_>>,
     ) -> Result<PpoModel> {
+        // Taken here: the loop may run on a pool thread outside the scope.
+        let cancel = agent_core::cancel::current();
         if self.n_threads > 0 {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(self.n_threads)
@@ -84,9 +89,9 @@ impl PpoValidParams {
                 .map_err(|e| {
                     PpoError::InvalidData(format!("cannot start {} threads: {e}", self.n_threads))
                 })?;
-            pool.install(|| learn_impl(self, venv, progress))
+            pool.install(|| learn_impl(self, venv, progress, &cancel))
         } else {
-            learn_impl(self, venv, progress)
+            learn_impl(self, venv, progress, &cancel)
         }
     }
 
@@ -215,6 +220,7 @@ fn learn_impl<E: Env>(
     p: &PpoValidParams,
     venv: &mut VecEnv<E>,
     progress: Option<Progress<'_>>,
+    cancel: &CancelToken,
 ) -> Result<PpoModel> {
     let t_start = Instant::now();
     let n_envs = venv.num_envs();
@@ -306,6 +312,7 @@ fn learn_impl<E: Env>(
     let mut grad_steps = 0u64;
 
     for update in 1..=n_rollouts {
+        cancel.check()?;
         // ---------------- rollout ----------------
         let t_roll = Instant::now();
         for step in 0..p.n_steps {
@@ -432,6 +439,7 @@ fn learn_impl<E: Env>(
         // SB3 logs approx KL of the last epoch only.
         let mut kl_epoch = (0.0f64, 0usize);
         'epochs: for _ in 0..p.n_epochs {
+            cancel.check()?;
             epochs += 1;
             kl_epoch = (0.0, 0);
             perm.iter_mut().enumerate().for_each(|(i, x)| *x = i);

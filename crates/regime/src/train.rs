@@ -145,6 +145,16 @@ fn gather(data: &RegimeData, rows: &[usize], labels: &[u8], w: Option<&Vec<f32>>
     }
 }
 
+/// A grid stopped by the caller's cancel token reports the core's
+/// `Cancelled`, the one kind every agent stops with.
+fn grid_error(e: lgbm::LgbError, cancel: &agent_core::cancel::CancelToken) -> RegimeError {
+    if cancel.is_cancelled() {
+        agent_core::CoreError::Cancelled.into()
+    } else {
+        e.into()
+    }
+}
+
 impl RegimeValidParams {
     /// Train with a progress callback (one event per finished LightGBM run).
     pub fn fit_with_progress(
@@ -152,6 +162,8 @@ impl RegimeValidParams {
         data: &RegimeData,
         progress: Option<Progress<'_>>,
     ) -> Result<RegimeModel> {
+        // LightGBM polls it from its worker threads, outside this thread's scope.
+        let cancel = agent_core::cancel::current();
         let prep = prepare(self, data)?;
         let nf = data.feature_names().len();
         let fit = gather(data, &prep.fit, &prep.labels, prep.weight.as_ref());
@@ -201,13 +213,14 @@ impl RegimeValidParams {
         };
         let n_runs = runs.len() as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
-        let boosted: Vec<Boosted> = lgbm::run_grid(&grid, &|| false, &|_, b| {
+        let boosted: Vec<Boosted> = lgbm::run_grid(&grid, &|| cancel.is_cancelled(), &|_, b| {
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if let Some(cb) = progress {
                 cb(ProgressEvent::new("regime grid", d, n_runs)
                     .with_message(format!("val_logloss {:.6}", b.best_score)));
             }
-        })?;
+        })
+        .map_err(|e| grid_error(e, &cancel))?;
 
         // Grid points in grid order, each pointing at the run it came from.
         let mut reports = Vec::new();
@@ -253,7 +266,8 @@ impl RegimeValidParams {
                     points_in_parallel: false,
                     ..grid
                 };
-                lgbm::run_grid(&single, &|| false, &|_, _| {})?
+                lgbm::run_grid(&single, &|| cancel.is_cancelled(), &|_, _| {})
+                    .map_err(|e| grid_error(e, &cancel))?
                     .pop()
                     .map(|b| b.booster)
                     .ok_or_else(|| RegimeError::NotEnoughData("empty grid".into()))?

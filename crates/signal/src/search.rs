@@ -164,12 +164,16 @@ impl SignalValidParams {
         let nf = folds.len();
         let slots: Vec<OnceLock<FoldFit>> =
             (0..points.len() * nf).map(|_| OnceLock::new()).collect();
+        // Each (point, fold) fit checks it; fits run on pool threads, outside
+        // this thread's cancel scope.
+        let cancel = agent_core::cancel::current();
         let mut search = GridSearch::new(Direction::Maximize).n_threads(self.n_threads());
         if let Some(p) = progress {
             search = search.progress(p);
         }
         let result =
             search.run::<Point, SignalError, _>(&points, &folds, |pt: &Point, fold: &Fold| {
+                cancel.check()?;
                 let k = folds.iter().position(|f| f == fold).ok_or_else(|| {
                     SignalError::InvalidData("grid search passed an unknown fold".into())
                 })?;

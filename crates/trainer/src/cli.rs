@@ -42,7 +42,8 @@ pub enum Command {
     Backtest(BacktestArgs),
     /// Serve the HTTP training API (POST /train_model, GET /jobs/{id},
     /// /models, /healthz, /metrics). Bearer token from $COINTRAINER_TOKEN
-    /// (or the variable named by server.token_env).
+    /// (or the variable named by server.token_env); without one the service
+    /// does not start, except on a loopback address with --insecure-no-auth.
     Serve(ServeArgs),
     /// Run the cron schedule of the config file ([[schedule.jobs]]) until
     /// interrupted; also watches for new tokens when `[tokens]` names a source.
@@ -201,6 +202,11 @@ pub struct ServeArgs {
     /// Jobs training at once.
     #[arg(long)]
     pub max_concurrent: Option<usize>,
+    /// Serve without a bearer token. Only allowed on a loopback address
+    /// (127.0.0.1, ::1): anyone who can reach the port could otherwise train
+    /// and publish models.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
 }
 
 #[derive(Debug, Args)]

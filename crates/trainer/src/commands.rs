@@ -263,6 +263,7 @@ fn describe_data(d: &DataSpec) -> String {
             format!("the synthetic market (seed {seed}, {bars} bars)")
         }
         DataSpec::Csv { path } => path.display().to_string(),
+        DataSpec::Upload { bytes } => format!("an uploaded candle file ({bytes} bytes)"),
         DataSpec::CsvFiles { paths } => paths
             .iter()
             .map(|p| p.display().to_string())

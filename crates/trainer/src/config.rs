@@ -169,8 +169,17 @@ pub struct ServerSection {
     pub body_limit_mb: usize,
     /// Environment variable holding the bearer token.
     pub token_env: String,
-    /// Seconds shutdown waits for running jobs.
+    /// Seconds shutdown waits for running jobs before cancelling them.
     pub grace_s: u64,
+    /// The service's private directory for uploaded CSVs (mode 0700); one
+    /// service per directory.
+    pub upload_dir: PathBuf,
+    /// Most disk space, in MiB, that uploads of queued and running jobs
+    /// may take together.
+    pub upload_cap_mb: u64,
+    /// The job table, kept across restarts (default
+    /// `<store.reports_dir>/jobs.json`).
+    pub jobs_file: Option<PathBuf>,
 }
 
 impl Default for ServerSection {
@@ -182,6 +191,9 @@ impl Default for ServerSection {
             body_limit_mb: 64,
             token_env: "COINTRAINER_TOKEN".into(),
             grace_s: 300,
+            upload_dir: PathBuf::from("cointrainer-data/uploads"),
+            upload_cap_mb: 1024,
+            jobs_file: None,
         }
     }
 }

@@ -81,6 +81,7 @@ fn run_app(
 
 fn serve_cmd(app: &App, a: &ServeArgs) -> Result<(), cointrainer_trainer::error::TrainError> {
     use cointrainer_trainer::error::TrainError;
+    use cointrainer_trainer::jobs::DataRoots;
     use cointrainer_trainer::server::{ApiToken, ServerConfig, serve};
     let s = &app.config.server;
     let addr_text = a.addr.clone().unwrap_or_else(|| s.addr.clone());
@@ -91,20 +92,28 @@ fn serve_cmd(app: &App, a: &ServeArgs) -> Result<(), cointrainer_trainer::error:
         .ok()
         .filter(|t| !t.is_empty())
         .map(ApiToken::new);
-    if token.is_none() {
+    if token.is_none() && std::env::var_os("COINTRAINER_API_TOKEN").is_some() {
         eprintln!(
-            "warning: ${} is not set: the API accepts requests without a token (use only on a trusted host)",
+            "note: COINTRAINER_API_TOKEN is set but not read; the service's token variable is ${}",
             s.token_env
         );
     }
     let config = ServerConfig {
         addr,
         token,
+        insecure_no_auth: a.insecure_no_auth,
         max_concurrent: a.max_concurrent.unwrap_or(s.max_concurrent),
         max_queue: s.max_queue,
         body_limit: s.body_limit_mb.saturating_mul(1024 * 1024),
+        upload_dir: s.upload_dir.clone(),
+        upload_cap: s.upload_cap_mb.saturating_mul(1024 * 1024),
+        data_roots: DataRoots::new(app.config.data.candles_dir.iter().cloned().collect()),
+        jobs_file: Some(
+            s.jobs_file
+                .clone()
+                .unwrap_or_else(|| app.config.store.reports_dir.join("jobs.json")),
+        ),
         grace: std::time::Duration::from_secs(s.grace_s),
-        ..ServerConfig::default()
     };
     let _recovery = app.start_recovery();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -112,9 +121,11 @@ fn serve_cmd(app: &App, a: &ServeArgs) -> Result<(), cointrainer_trainer::error:
         .build()
         .map_err(|e| TrainError::io("tokio runtime", e))?;
     let runner: Arc<dyn cointrainer_trainer::jobs::JobRunner> = app.orch.clone();
-    runtime
-        .block_on(serve(runner, config))
-        .map_err(|e| TrainError::io(addr_text, e))
+    let result = runtime.block_on(serve(runner, config));
+    // Jobs cancelled at shutdown may still be inside a training step on a
+    // blocking thread; they publish nothing, and the process does not wait.
+    runtime.shutdown_background();
+    result.map_err(TrainError::Config)
 }
 
 fn schedule_cmd(app: &App, a: &ScheduleArgs) -> Result<(), cointrainer_trainer::error::TrainError> {

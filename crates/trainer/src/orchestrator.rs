@@ -9,6 +9,12 @@
 //! worse than the current model on the agent's metric (or when forced).
 //! A failed job publishes nothing, so a good model is never replaced by a
 //! broken one.
+//!
+//! Training runs inside the caller's [`agent_core::cancel`] scope: a
+//! cancelled job stops at the next check (between stages, and inside the
+//! agents' loops) and publishes nothing. Publishing starts with
+//! [`agent_core::cancel::CancelToken::commit`], so cancellation and
+//! publication exclude each other atomically.
 
 use crate::agents::{self, AgentTrainer, Bootstrap, MarketData, TrainCtx};
 use crate::error::TrainError;
@@ -172,7 +178,7 @@ impl Orchestrator {
         let params = self.params_for(agent.name(), &spec.params)?;
         check_param_names(agent.as_ref(), &params)?;
         let paths: &[PathBuf] = match &spec.data {
-            DataSpec::Synthetic { .. } => &[],
+            DataSpec::Synthetic { .. } | DataSpec::Upload { .. } => &[],
             DataSpec::Csv { path } => std::slice::from_ref(path),
             DataSpec::CsvFiles { paths } => paths,
         };
@@ -213,12 +219,14 @@ impl Orchestrator {
         };
         progress(0.0);
         let data = load_data(&spec.data)?;
+        agent_core::cancel::check()?;
         progress(LOAD_END);
         let report_dir = self.new_report_dir(agent.name(), &spec.symbol)?;
         let returns = match agent.bootstrap() {
             Bootstrap::StrategyReturns => Some(bootstrap(&data, &report_dir.join("bootstrap"))?),
             Bootstrap::Candles => None,
         };
+        agent_core::cancel::check()?;
         progress(BOOT_END);
         let stage = |p: f64| progress(BOOT_END + (TRAIN_END - BOOT_END) * p.clamp(0.0, 1.0));
         let ctx = TrainCtx {
@@ -229,6 +237,7 @@ impl Orchestrator {
             progress: &stage,
         };
         let trained = agent.train(&ctx)?;
+        agent_core::cancel::check()?;
         progress(TRAIN_END);
 
         let (metric, direction) = agent.promote_metric();
@@ -242,6 +251,9 @@ impl Orchestrator {
         };
         let (manifest, files) = read_dir(&trained.model_dir)?;
         let blob = to_blob(&manifest, &files)?;
+        // The point of no return: a job cancelled before it never publishes,
+        // and one past it is not cancelled half-way through publishing.
+        agent_core::cancel::current().commit()?;
         let published = self.registry.publish_blob(&blob, &spec.symbol, policy)?;
         let outcome = TrainOutcome {
             agent: agent.name().to_string(),
@@ -346,6 +358,33 @@ impl Orchestrator {
         Ok(out)
     }
 
+    /// Every current model that can be read, and one entry per pointer that
+    /// cannot (so one damaged pointer does not hide the others). Fails only
+    /// when the store cannot be listed.
+    pub fn current_models_report(&self) -> Result<ModelsReport, TrainError> {
+        let listing = self.registry.list_current()?;
+        let errors = listing
+            .problems
+            .into_iter()
+            .map(|p| {
+                // `<prefix>/<agent>/<symbol>/LATEST.json`
+                let mut parts = p.key.rsplit('/').skip(1);
+                let symbol = parts.next().unwrap_or_default().to_string();
+                let agent = parts.next().unwrap_or_default().to_string();
+                ModelError {
+                    agent,
+                    symbol,
+                    key: p.key,
+                    error: p.error,
+                }
+            })
+            .collect();
+        Ok(ModelsReport {
+            models: listing.models,
+            errors,
+        })
+    }
+
     /// Pointer, history and stored versions of one agent and symbol.
     pub fn show(&self, agent: &str, symbol: &str) -> Result<Value, TrainError> {
         Ok(json!({
@@ -379,11 +418,11 @@ impl JobRunner for Orchestrator {
     }
 
     fn validate(&self, spec: &JobSpec) -> Result<(), String> {
-        self.check(spec).map_err(|e| e.to_string())
+        self.check(spec).map_err(|e| client_message(&e))
     }
 
     fn run(&self, spec: &JobSpec, progress: &(dyn Fn(f64) + Sync)) -> Result<JobOutcome, String> {
-        let o = self.train(spec, progress).map_err(|e| e.to_string())?;
+        let o = self.train(spec, progress).map_err(|e| client_message(&e))?;
         let message = match (&o.promoted, &o.reason) {
             (true, _) => format!("{} (promoted)", o.summary),
             (false, Some(r)) => format!("{} (kept the current model: {r})", o.summary),
@@ -397,11 +436,66 @@ impl JobRunner for Orchestrator {
         })
     }
 
-    fn models(&self) -> Value {
-        match self.current_models() {
-            Ok(v) => serde_json::to_value(v).unwrap_or_else(|_| json!([])),
-            Err(e) => json!({ "error": e.to_string() }),
+    fn models(&self) -> Result<Value, String> {
+        let report = self
+            .current_models_report()
+            .map_err(|e| client_message(&e))?;
+        serde_json::to_value(report).map_err(|e| format!("cannot encode the model list: {e}"))
+    }
+}
+
+/// Current models, as `GET /models` answers.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ModelsReport {
+    /// The current model of every agent and symbol whose pointer reads.
+    pub models: Vec<LatestPointer>,
+    /// Agents and symbols whose pointer cannot be read.
+    pub errors: Vec<ModelError>,
+}
+
+/// A current-model pointer that cannot be read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ModelError {
+    pub agent: String,
+    pub symbol: String,
+    /// Store key of the pointer.
+    pub key: String,
+    pub error: String,
+}
+
+/// What a remote client is told about a failed job: the error's text,
+/// except that a candle file that does not parse is named with its line
+/// and column but its content is never quoted. A client may have pointed
+/// the job at a file that is not candle data at all, and the service must
+/// not read it back to them.
+pub fn client_message(e: &TrainError) -> String {
+    match e {
+        TrainError::Market(m) | TrainError::Backtest(backtest::BacktestError::Market(m)) => {
+            format!("market data: {}", market_message(m))
         }
+        other => other.to_string(),
+    }
+}
+
+fn market_message(e: &market::MarketError) -> String {
+    use market::MarketError as M;
+    const HEADER: &str = "`timestamp,open,high,low,close,volume`";
+    match e {
+        M::Header { file, line, .. } => {
+            format!("{file} line {line}: the first line is not the candle header {HEADER}")
+        }
+        M::Parse {
+            file,
+            line,
+            column,
+            why,
+            ..
+        } => format!("{file} line {line}, column \"{column}\": the value {why}"),
+        M::NonFinite {
+            file, line, column, ..
+        } => format!("{file} line {line}, column \"{column}\": the value is not a finite number"),
+        // The other variants carry numbers, names and fixed text only.
+        other => other.to_string(),
     }
 }
 
@@ -435,6 +529,9 @@ pub fn load_data(spec: &DataSpec) -> Result<MarketData, TrainError> {
         }
         DataSpec::Csv { path } => load_files(std::slice::from_ref(path)),
         DataSpec::CsvFiles { paths } => load_files(paths),
+        DataSpec::Upload { .. } => Err(TrainError::Data(
+            "an uploaded candle file is read only by the HTTP job it was sent with".into(),
+        )),
     }
 }
 

@@ -124,8 +124,12 @@ fn train_all_on_the_synthetic_market_publishes_every_agent_with_reports() {
     }
     assert!(last > 0.0);
     // Every agent is current, and the HTTP `GET /models` view lists them.
-    let models = orch.models();
-    assert_eq!(models.as_array().map(Vec::len), Some(orch.agents().len()));
+    let models = orch.models().unwrap();
+    assert_eq!(
+        models["models"].as_array().map(Vec::len),
+        Some(orch.agents().len())
+    );
+    assert_eq!(models["errors"], json!([]));
     // Bootstrap files of the strategy-return agents are kept for inspection.
     let linucb_reports = dir.path().join("reports/linucb/GLOBAL");
     let run = std::fs::read_dir(&linucb_reports)

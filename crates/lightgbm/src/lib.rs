@@ -1,5 +1,5 @@
-//! A small safe layer over LightGBM's C API (`lightgbm3-sys`, the C++ library
-//! that `lightgbm3` bundles).
+//! A small safe layer over LightGBM's C API (`cointrainer-lightgbm-sys`, the
+//! vendored LightGBM 4.7.0 built with only a C/C++ compiler).
 //!
 //! Why not the `lightgbm3` wrapper types: its `Dataset` constructors pass no
 //! parameters to LightGBM (so `num_threads`, `max_bin` and `verbosity` are
@@ -15,7 +15,7 @@
 //! no LightGBM agent never compiles LightGBM's C++ sources (Cargo unifies a
 //! crate's features across the packages of one build).
 
-use lightgbm3_sys as sys;
+use lightgbm_sys as sys;
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::marker::PhantomData;
 use std::sync::OnceLock;

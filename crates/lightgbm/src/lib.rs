@@ -15,6 +15,10 @@
 //! no LightGBM agent never compiles LightGBM's C++ sources (Cargo unifies a
 //! crate's features across the packages of one build).
 
+mod model_text;
+
+pub use model_text::{MAX_MODEL_TEXT_BYTES, validate_model_text};
+
 use lightgbm_sys as sys;
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::marker::PhantomData;
@@ -525,8 +529,11 @@ impl LgbBooster {
         Ok(b)
     }
 
-    /// Parse a model in LightGBM's text format.
+    /// Parse a model in LightGBM's text format. The text is checked by
+    /// [`validate_model_text`] first: LightGBM's own parser trusts it and
+    /// reads out of bounds on a truncated or crafted model.
     pub fn from_string(model: &str) -> Result<Self> {
+        validate_model_text(model)?;
         let s = cstring(model)?;
         let mut iters = 0i32;
         let mut handle: sys::BoosterHandle = std::ptr::null_mut();

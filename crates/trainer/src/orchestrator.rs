@@ -591,3 +591,33 @@ pub fn bootstrap(data: &MarketData, dir: &Path) -> Result<StrategyReturns, Train
     report.write_dir(dir)?;
     Ok(returns)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_name_file_and_line_but_never_quote_content() {
+        let header = TrainError::Market(market::MarketError::Header {
+            file: "data/env.csv".into(),
+            line: 1,
+            why: "the first line \"AWS_SECRET_ACCESS_KEY=hunter2\" looks like data".into(),
+        });
+        let m = client_message(&header);
+        assert!(m.contains("data/env.csv line 1"), "{m}");
+        assert!(!m.contains("hunter2"), "{m}");
+        let nonfinite = TrainError::Backtest(backtest::BacktestError::Market(
+            market::MarketError::NonFinite {
+                file: "x.csv".into(),
+                line: 7,
+                column: "close",
+                value: "hunter3".into(),
+            },
+        ));
+        let m = client_message(&nonfinite);
+        assert!(m.contains("x.csv line 7") && m.contains("close"), "{m}");
+        assert!(!m.contains("hunter3"), "{m}");
+        let other = TrainError::Data("no candle files given".into());
+        assert_eq!(client_message(&other), other.to_string());
+    }
+}

@@ -522,7 +522,7 @@ impl ServiceHandle {
     /// training stops at its next check, its upload is deleted, and it never
     /// publishes. A job that had already begun publishing when the grace
     /// period ended is not cut off half-way; it is given up to
-    /// [`PUBLISH_WAIT`] to finish and reports its real outcome. Returns how
+    /// 30 more seconds to finish and reports its real outcome. Returns how
     /// many jobs were interrupted.
     pub async fn drain(&self) -> usize {
         let s = &self.state;

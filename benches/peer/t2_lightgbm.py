@@ -15,7 +15,7 @@ Prints one JSON line (SPEC 0.3). Foreign CPU is measured as SPEC 0.1 says;
 a run that is not quiet is repeated after the machine has been idle.
 
 Usage:
-    /work/pyenv/bin/python benches/peer/t2_lightgbm.py \
+    python3 benches/peer/t2_lightgbm.py \
         [--data ../shared/bench/datasets/meta_btc_1h.csv] [--max-tries 3]
 """
 

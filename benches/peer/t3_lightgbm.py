@@ -16,7 +16,7 @@ SPEC 0.1 says; a run that is not quiet is repeated after the machine has
 been idle.
 
 Usage:
-    /work/pyenv/bin/python benches/peer/t3_lightgbm.py \
+    python3 benches/peer/t3_lightgbm.py \
         [--data ../shared/bench/datasets/features_btc_1h.csv] [--max-tries 3]
 """
 

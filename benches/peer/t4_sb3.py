@@ -19,7 +19,7 @@ foreign CPU as SPEC 0.1 says, a noisy run is repeated after the machine has
 been idle.
 
 Usage:
-    /work/pyenv/bin/python benches/peer/t4_sb3.py \
+    python3 benches/peer/t4_sb3.py \
         [--data ../shared/bench/datasets/strategy_returns_btc_1h.csv] \
         [--seed 0] [--max-tries 3]
 """

@@ -8,10 +8,10 @@ metric, the mean, the sample std, and Welch's t statistic of the difference.
 
 Usage:
     # run both sides for seeds 0..9 (SB3 takes about 80 s a seed)
-    /work/pyenv/bin/python benches/peer/t4_seeds.py --seeds 0-9 \
+    python3 benches/peer/t4_seeds.py --seeds 0-9 \
         --rust ./target/release/cointrainer --out t4_seeds
     # or summarise result lines collected before
-    /work/pyenv/bin/python benches/peer/t4_seeds.py \
+    python3 benches/peer/t4_seeds.py \
         --rust-lines rust.jsonl --peer-lines sb3.jsonl
 
 Only the quality metrics are compared; speed is `cointrainer bench --task T4`

@@ -14,7 +14,7 @@ expected rewards x_t . theta_a of all arms are computed with the data.
 BLAS/OpenMP are pinned to 2 threads. Foreign CPU time is measured as in
 SPEC 0.1. One JSON line goes to stdout.
 
-    /work/pyenv/bin/python benches/peer/t5_numpy.py [--data-dir shared/bench/datasets] [--t 1000000]
+    python3 benches/peer/t5_numpy.py [--data-dir shared/bench/datasets] [--t 1000000]
 """
 import os
 

@@ -9,7 +9,7 @@ then the test MSE. CPU, float32, torch.set_num_threads(2).
 
 Prints the SPEC result line (one JSON object) on stdout.
 
-    /work/pyenv/bin/python benches/peer/t6_torch.py \
+    python3 benches/peer/t6_torch.py \
         [--data ../shared/bench/datasets/features_btc_1h.csv] [--attempts 3]
 
 Timing follows SPEC 0.1/0.2: the clock starts once the CSV is parsed into

@@ -15,7 +15,7 @@ It prints one JSON line (SPEC 0.3). `wall_s` covers the loop over windows only
 says; when the run was not quiet it waits for an idle machine and re-runs.
 
 Usage:
-    /work/pyenv/bin/python benches/peer/t7_scipy_statsmodels.py \
+    python3 benches/peer/t7_scipy_statsmodels.py \
         [--raw ../shared/data/BTCUSDT-1h.csv] \
         [--reference ../shared/bench/datasets/ou_reference_btc_1h.csv] \
         [--out per_window.csv] [--max-tries 3]

@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 all_targets=(candle_csv npy safetensors rl_selector_zip manifest_json latest_pointer_json
-  linucb_model lightgbm_text config_toml job_json multipart_upload)
+  linucb_model linucb_csv lightgbm_text config_toml job_json multipart_upload)
 runs=${FUZZ_RUNS:-1000000}
 targets=()
 build=1
@@ -61,6 +61,7 @@ seeds_for() {
       ls fixtures/market/*.csv fixtures/market/bad/*.csv ;;
     safetensors) ls fixtures/lstm/*.safetensors ;;
     lightgbm_text) ls fixtures/lightgbm-interop/*.txt ;;
+    linucb_csv) ls fixtures/backtest/expected_strategy_pnl.csv fixtures/meta-selector/*.csv ;;
   esac 2>/dev/null
 }
 

@@ -22,6 +22,7 @@ pub const TARGETS: &[&str] = &[
     "manifest_json",
     "latest_pointer_json",
     "linucb_model",
+    "linucb_csv",
     "lightgbm_text",
     "config_toml",
     "job_json",
@@ -39,6 +40,7 @@ pub fn run(name: &str, data: &[u8]) -> Option<bool> {
         "manifest_json" => manifest_json,
         "latest_pointer_json" => latest_pointer_json,
         "linucb_model" => linucb_model,
+        "linucb_csv" => linucb_csv,
         "lightgbm_text" => lightgbm_text,
         "config_toml" => config_toml,
         "job_json" => job_json,
@@ -366,6 +368,20 @@ fn packed_blob<M: agent_core::Persist>(data: &[u8]) -> Option<Vec<u8>> {
         &files,
     );
     agent_core::persist::to_blob(&manifest, &files).ok()
+}
+
+// ---------------------------------------------------------------------------
+// LinUCB training files
+
+/// The LinUCB training CSVs (aggregate `strategy_pnl.csv`, trade log,
+/// per-window returns): the layout-detecting reader the program uses, then
+/// each layout's own reader.
+pub fn linucb_csv(data: &[u8]) -> bool {
+    let any = linucb::io::parse_training_file(data, "fuzz.csv").is_ok();
+    let _ = linucb::io::parse_strategy_pnl(data, "fuzz.csv");
+    let _ = linucb::io::parse_trade_log(data, "fuzz.csv");
+    let _ = linucb::io::parse_strategy_returns(data, "fuzz.csv");
+    any
 }
 
 // ---------------------------------------------------------------------------

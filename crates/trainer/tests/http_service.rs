@@ -811,10 +811,17 @@ fn drain_cancels_jobs_still_running_after_the_grace_period() {
     );
     let id = v["job_id"].as_u64().unwrap();
     wait_running(&srv, id);
+    // An upload waiting behind it is interrupted too, and its file goes.
+    let (st, v) = upload(srv.addr, "", &candles_csv(3, 100.0));
+    assert_eq!(st, 202, "{v}");
+    let queued = v["job_id"].as_u64().unwrap();
+    assert_eq!(files_in(&srv.upload_dir).len(), 1);
     let t0 = Instant::now();
     let interrupted = srv.rt.block_on(srv.handle.drain());
     let took = t0.elapsed();
-    assert_eq!(interrupted, 1);
+    assert_eq!(interrupted, 2);
+    assert_eq!(srv.handle.job(queued).unwrap().state, JobState::Interrupted);
+    assert!(files_in(&srv.upload_dir).is_empty());
     assert!(
         took < Duration::from_millis(300 + 700),
         "drain took {took:?}"

@@ -9,7 +9,8 @@
 //! `COINTRAINER_STORE_DIR`, `COINTRAINER_REPORTS_DIR`, `COINTRAINER_DATA_DIR`,
 //! `COINTRAINER_ADDR`, `COINTRAINER_TOKENS_FILE`; the server's bearer token
 //! is read from the variable named by `server.token_env`
-//! (`COINTRAINER_TOKEN` by default) and never from the file.
+//! (`COINTRAINER_TOKEN` by default), an optional read-only token from
+//! `server.read_token_env` (`COINTRAINER_READ_TOKEN`), never from the file.
 
 use crate::error::TrainError;
 use crate::jobs::DataSpec;
@@ -169,6 +170,9 @@ pub struct ServerSection {
     pub body_limit_mb: usize,
     /// Environment variable holding the bearer token.
     pub token_env: String,
+    /// Environment variable holding an optional read-only token (`GET`
+    /// routes only, e.g. for dashboards).
+    pub read_token_env: String,
     /// Seconds shutdown waits for running jobs before cancelling them.
     pub grace_s: u64,
     /// The service's private directory for uploaded CSVs (mode 0700); one
@@ -190,6 +194,7 @@ impl Default for ServerSection {
             max_queue: 16,
             body_limit_mb: 64,
             token_env: "COINTRAINER_TOKEN".into(),
+            read_token_env: "COINTRAINER_READ_TOKEN".into(),
             grace_s: 300,
             upload_dir: PathBuf::from("cointrainer-data/uploads"),
             upload_cap_mb: 1024,

@@ -88,10 +88,20 @@ fn serve_cmd(app: &App, a: &ServeArgs) -> Result<(), cointrainer_trainer::error:
     let addr = addr_text
         .parse()
         .map_err(|e| TrainError::Config(format!("server address `{addr_text}`: {e}")))?;
-    let token = std::env::var(&s.token_env)
-        .ok()
-        .filter(|t| !t.is_empty())
-        .map(ApiToken::new);
+    let env_token = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(ApiToken::new)
+    };
+    let token = env_token(&s.token_env);
+    let read_token = env_token(&s.read_token_env);
+    if token.is_none() && read_token.is_some() {
+        return Err(TrainError::Config(format!(
+            "${} (read-only token) is set but ${} is not: the read-only token needs the service token beside it",
+            s.read_token_env, s.token_env
+        )));
+    }
     if token.is_none() && std::env::var_os("COINTRAINER_API_TOKEN").is_some() {
         eprintln!(
             "note: COINTRAINER_API_TOKEN is set but not read; the service's token variable is ${}",
@@ -101,6 +111,7 @@ fn serve_cmd(app: &App, a: &ServeArgs) -> Result<(), cointrainer_trainer::error:
     let config = ServerConfig {
         addr,
         token,
+        read_token,
         insecure_no_auth: a.insecure_no_auth,
         max_concurrent: a.max_concurrent.unwrap_or(s.max_concurrent),
         max_queue: s.max_queue,

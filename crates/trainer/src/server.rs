@@ -4,7 +4,8 @@
 //!
 //! Routes: `POST /train_model`, `GET /jobs`, `GET /jobs/{id}`, `GET /models`,
 //! `GET /healthz`, `GET /metrics` (Prometheus text). All but `/healthz` need
-//! `Authorization: Bearer <token>` when a token is configured; [`serve`]
+//! `Authorization: Bearer <token>` when a token is configured (an optional
+//! read-only token opens the `GET` routes only); [`serve`]
 //! refuses to start without one unless it listens on a loopback address and
 //! was told so explicitly ([`ServerConfig::insecure_no_auth`]).
 //!
@@ -74,6 +75,8 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The bearer token every route but `/healthz` needs.
     pub token: Option<ApiToken>,
+    /// A second token that may only read (`GET` routes); only with `token`.
+    pub read_token: Option<ApiToken>,
     /// Serve without a token; [`serve`] allows it on a loopback address only.
     pub insecure_no_auth: bool,
     /// Jobs training at once.
@@ -99,6 +102,7 @@ impl Default for ServerConfig {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 5000)),
             token: None,
+            read_token: None,
             insecure_no_auth: false,
             max_concurrent: 1,
             max_queue: 16,
@@ -610,7 +614,14 @@ async fn auth(State(s): State<AppState>, headers: HeaderMap, req: Request, next:
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::as_bytes)
             .unwrap_or(b"");
-        if !token.matches(given) {
+        // Both comparisons always run, so timing does not tell which matched.
+        let full = token.matches(given);
+        let read = s
+            .config
+            .read_token
+            .as_ref()
+            .is_some_and(|r| r.matches(given));
+        if !full && !read {
             s.unauthorized.fetch_add(1, Ordering::Relaxed);
             return (
                 StatusCode::UNAUTHORIZED,
@@ -618,6 +629,14 @@ async fn auth(State(s): State<AppState>, headers: HeaderMap, req: Request, next:
                 Json(json!({"error": "missing or wrong bearer token"})),
             )
                 .into_response();
+        }
+        if !full && req.method() != axum::http::Method::GET {
+            s.unauthorized.fetch_add(1, Ordering::Relaxed);
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "this token may only read (GET); submitting jobs needs the service token",
+            )
+            .into_response();
         }
     }
     next.run(req).await

@@ -271,6 +271,31 @@ fn requests_without_the_right_token_are_refused_but_healthz_is_open() {
 }
 
 #[test]
+fn a_read_only_token_reads_but_cannot_submit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path(), Some("full-token"), 4);
+    config.read_token = Some(ApiToken::new("read-token"));
+    let srv = start_with(Arc::new(CandleCheckRunner::new()), config, dir);
+    for path in ["/jobs", "/models", "/metrics"] {
+        let (st, b) = request(
+            srv.addr,
+            "GET",
+            path,
+            &[("Authorization", "Bearer read-token")],
+            b"",
+        );
+        assert_eq!(st, 200, "{path}: {b}");
+    }
+    let (st, v) = json_post(srv.addr, "read-token", json!({"agent": "signal"}));
+    assert_eq!(st, 403, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("only read"), "{v}");
+    let (st, v) = json_post(srv.addr, "full-token", json!({"agent": "signal"}));
+    assert_eq!(st, 202, "{v}");
+    let (st, _) = json_post(srv.addr, "read-tokem", json!({"agent": "signal"}));
+    assert_eq!(st, 401);
+}
+
+#[test]
 fn a_job_is_accepted_at_once_and_its_outcome_is_reported() {
     let srv = start(Some("t"), 4);
     let (st, v) = json_post(

@@ -37,6 +37,7 @@ fn command(dir: &Path, token: Option<&str>, args: &[&str]) -> Command {
         .current_dir(dir)
         .env_remove("COINTRAINER_TOKEN")
         .env_remove("COINTRAINER_API_TOKEN")
+        .env_remove("COINTRAINER_READ_TOKEN")
         .env_remove("COINTRAINER_CONFIG")
         .env_remove("COINTRAINER_STORE_DIR")
         .env_remove("COINTRAINER_REPORTS_DIR")

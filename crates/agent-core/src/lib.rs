@@ -12,6 +12,7 @@ pub mod persist;
 pub mod plot;
 pub mod preprocessing;
 pub mod progress;
+pub mod provenance;
 pub mod rng;
 pub mod traits;
 
@@ -24,5 +25,6 @@ pub use model_selection::{
 pub use persist::{ArtifactFiles, Manifest, ModelInfo, Persist};
 pub use preprocessing::StandardScaler;
 pub use progress::{Progress, ProgressEvent};
+pub use provenance::Provenance;
 pub use rng::SplitMix64;
 pub use traits::{Fit, FitChecked, ParamGuard, Predict};

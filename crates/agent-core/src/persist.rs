@@ -6,6 +6,7 @@
 
 use crate::atomic::write_atomic;
 use crate::error::{CoreError, Result};
+pub use crate::provenance::{CandleFile, Provenance};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -61,6 +62,11 @@ pub struct Manifest {
     /// Agent-specific facts that do not fit above.
     #[serde(default)]
     pub extra: serde_json::Value,
+    /// Where the training data came from. `None` in manifests written
+    /// before it was recorded: they still load, as of unknown provenance
+    /// (see [`crate::provenance`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 /// The descriptive part of a manifest an agent supplies when saving.
@@ -72,6 +78,8 @@ pub struct ModelInfo {
     pub label_order: Vec<String>,
     pub metrics: BTreeMap<String, serde_json::Value>,
     pub extra: serde_json::Value,
+    /// Where the training data came from, when the trainer knows.
+    pub provenance: Option<Provenance>,
 }
 
 /// The files of an artifact by name, checked against the manifest.
@@ -296,6 +304,7 @@ pub fn make_manifest(
             })
             .collect(),
         extra: info.extra,
+        provenance: info.provenance,
     }
 }
 
@@ -604,6 +613,33 @@ mod tests {
         std::fs::write(&mp, txt).unwrap();
         let err = Toy::load(dir.path()).unwrap_err();
         assert!(err.to_string().contains("format version 9"), "{err}");
+    }
+
+    #[test]
+    fn provenance_round_trips_and_old_manifests_without_it_load() {
+        let mut files = ArtifactFiles::new();
+        files.insert("w.npy", vec![1, 2, 3]).unwrap();
+        let p = Provenance::Synthetic {
+            generator: "g 1".into(),
+            seed: 9,
+            params: serde_json::json!({"bars": 500}),
+        };
+        let info = ModelInfo {
+            provenance: Some(p.clone()),
+            ..Default::default()
+        };
+        let m = make_manifest("toy", "0.0.0", 3, info, &files);
+        let (back, _) = from_blob(&to_blob(&m, &files).unwrap()).unwrap();
+        assert_eq!(back.provenance, Some(p));
+
+        // A manifest as written before provenance existed: no such key.
+        let dir = tempfile::tempdir().unwrap();
+        Toy(vec![1.0]).save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(MANIFEST_FILE)).unwrap();
+        assert!(!text.contains("provenance"), "{text}");
+        let (old, _) = read_dir(dir.path()).unwrap();
+        assert_eq!(old.provenance, None);
+        assert_eq!(Toy::load(dir.path()).unwrap(), Toy(vec![1.0]));
     }
 
     #[test]

@@ -343,25 +343,11 @@ impl Orchestrator {
         Ok(self.registry.fetch_latest(a.name(), symbol)?.1)
     }
 
-    /// Every current model (agent, symbol, pointer).
-    pub fn current_models(&self) -> Result<Vec<LatestPointer>, TrainError> {
-        let mut out = Vec::new();
-        for key in self.registry.store().list("models/")? {
-            let parts: Vec<&str> = key.split('/').collect();
-            if parts.len() == 4
-                && parts[3] == "LATEST.json"
-                && let Some(p) = self.registry.latest(parts[1], parts[2])?
-            {
-                out.push(p);
-            }
-        }
-        Ok(out)
-    }
-
     /// Every current model that can be read, and one entry per pointer that
-    /// cannot (so one damaged pointer does not hide the others). Fails only
-    /// when the store cannot be listed.
-    pub fn current_models_report(&self) -> Result<ModelsReport, TrainError> {
+    /// cannot (so one damaged pointer does not hide the others): the
+    /// registry's [`ModelRegistry::list_current`] with each problem's agent
+    /// and symbol. Fails only when the store cannot be listed.
+    pub fn current_models(&self) -> Result<ModelsReport, TrainError> {
         let listing = self.registry.list_current()?;
         let errors = listing
             .problems
@@ -437,9 +423,7 @@ impl JobRunner for Orchestrator {
     }
 
     fn models(&self) -> Result<Value, String> {
-        let report = self
-            .current_models_report()
-            .map_err(|e| client_message(&e))?;
+        let report = self.current_models().map_err(|e| client_message(&e))?;
         serde_json::to_value(report).map_err(|e| format!("cannot encode the model list: {e}"))
     }
 }

@@ -194,6 +194,27 @@ fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer
             .key,
         first.key
     );
+    // A damaged pointer elsewhere is reported beside the readable model, not
+    // a failure that hides it, and its content is not echoed.
+    orch.registry()
+        .store()
+        .put(
+            "models/regime/BTCUSDT/LATEST.json",
+            b"{\"agent\": \"hunter2-secret",
+        )
+        .unwrap();
+    let report = orch.current_models().unwrap();
+    assert_eq!(report.models.len(), 1, "{report:?}");
+    assert_eq!(report.models[0].key, first.key);
+    assert_eq!(report.errors.len(), 1, "{report:?}");
+    assert_eq!(
+        (
+            report.errors[0].agent.as_str(),
+            report.errors[0].symbol.as_str()
+        ),
+        ("regime", "BTCUSDT")
+    );
+    assert!(!report.errors[0].error.contains("hunter2"), "{report:?}");
 }
 
 #[test]
@@ -212,7 +233,7 @@ fn bad_params_and_unknown_agents_fail_before_training_and_publish_nothing() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("nope") && e.contains("regime"), "{e}");
-    assert!(orch.current_models().unwrap().is_empty());
+    assert!(orch.current_models().unwrap().models.is_empty());
 }
 
 #[test]
@@ -374,7 +395,7 @@ fn the_menu_trains_an_agent_from_piped_input() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("promoted"), "{text}");
     assert!(text.contains("`9` is not a choice"), "{text}");
-    let current = app.orch.current_models().unwrap();
+    let current = app.orch.current_models().unwrap().models;
     assert_eq!(current.len(), 1);
     assert_eq!(current[0].agent, "linucb");
     // End of input also ends the menu.
@@ -689,14 +710,15 @@ fn a_csv_dropped_into_the_watched_directory_retrains_regime_once() {
         .unwrap();
     market::write_candles(&candles.join("XRPUSDT-1h.csv"), &run.candles).unwrap();
     let start = Instant::now();
-    while app.orch.current_models().unwrap().is_empty() && start.elapsed() < Duration::from_secs(60)
+    while app.orch.current_models().unwrap().models.is_empty()
+        && start.elapsed() < Duration::from_secs(60)
     {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(500));
     stop.store(true, Ordering::SeqCst);
     handle.join().unwrap();
-    let models = app.orch.current_models().unwrap();
+    let models = app.orch.current_models().unwrap().models;
     assert_eq!(models.len(), 1, "{models:?}");
     assert_eq!(models[0].agent, "regime");
     let runs = std::fs::read_dir(dir.path().join("reports/regime/GLOBAL"))

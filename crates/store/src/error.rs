@@ -28,6 +28,10 @@ pub enum StoreError {
         agent: String,
         symbol: String,
     },
+    /// A symbol a model may not be published or promoted under (reserved,
+    /// or synthetic data under a market's symbol and vice versa).
+    #[error("symbol `{symbol}`: {why}")]
+    Symbol { symbol: String, why: String },
     #[error("nothing to roll back to for agent `{agent}`, symbol `{symbol}`")]
     NoHistory { agent: String, symbol: String },
     /// The remote answered but refused the request (a 4xx: bad credentials,
@@ -51,4 +55,18 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         matches!(self, StoreError::Unreachable { .. } | StoreError::Io { .. })
     }
+}
+
+/// Where and what kind of error a JSON document has, without quoting it:
+/// serde_json's own messages repeat values and field names of the input
+/// (`invalid type: string "..."`), which could echo a secret read by
+/// mistake.
+pub fn describe_json_error(e: &serde_json::Error) -> String {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "read",
+        serde_json::error::Category::Syntax => "JSON syntax",
+        serde_json::error::Category::Data => "field",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    format!("{kind} error at line {}, column {}", e.line(), e.column())
 }

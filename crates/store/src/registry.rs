@@ -4,16 +4,62 @@
 //!
 //! Layout under the prefix (default `models`):
 //! `<prefix>/<agent>/<symbol>/<version>.ctart`, `.../LATEST.json`, `.../HISTORY.json`.
+//!
+//! Models trained on generated prices live under one reserved symbol,
+//! [`SYNTHETIC_SYMBOL`], and nowhere else: publishing, promoting and rolling
+//! back all refuse a synthetic model under a market's symbol, and anything
+//! but a synthetic model under the reserved one ([`check_symbol`]).
 
-use crate::error::StoreError;
+use crate::error::{StoreError, describe_json_error};
 use crate::{ArtifactStore, validate_key};
-use agent_core::persist::{Manifest, from_blob, now_rfc3339, sha256_hex};
+use agent_core::persist::{Manifest, Provenance, from_blob, now_rfc3339, sha256_hex};
 use agent_core::{Direction, Persist};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the `LATEST.json` layout.
 pub const POINTER_SCHEMA: u32 = 1;
+
+/// The symbol models trained on synthetic data are published under. Real
+/// symbols never start with `_` ([`check_symbol`]), so no market can be
+/// called this.
+pub const SYNTHETIC_SYMBOL: &str = "_synthetic";
+
+/// Whether a model whose data is synthetic (or not) may be published under
+/// `symbol`: a valid single key segment; a symbol starting with `_` is
+/// reserved, and [`SYNTHETIC_SYMBOL`] holds synthetic models only, which
+/// go nowhere else. A model of unknown provenance (written before it was
+/// recorded) counts as not synthetic.
+pub fn check_symbol(symbol: &str, synthetic: bool) -> Result<(), StoreError> {
+    let bad = |why: String| StoreError::Symbol {
+        symbol: symbol.chars().take(64).collect(),
+        why,
+    };
+    if symbol.contains('/') {
+        return Err(bad("a symbol is one name, without `/`".into()));
+    }
+    validate_key(symbol)?;
+    match (symbol == SYNTHETIC_SYMBOL, synthetic) {
+        (true, true) => Ok(()),
+        (false, true) => Err(bad(format!(
+            "a model trained on synthetic data is published under `{SYNTHETIC_SYMBOL}` only, \
+             never under a market's symbol"
+        ))),
+        (true, false) => Err(bad(format!(
+            "`{SYNTHETIC_SYMBOL}` holds models trained on synthetic data only"
+        ))),
+        (false, false) if symbol.starts_with('_') => Err(bad(
+            "symbols starting with `_` are reserved; a market's symbol starts with a letter, \
+             digit, `-` or `.`"
+                .into(),
+        )),
+        (false, false) => Ok(()),
+    }
+}
+
+fn is_synthetic(p: Option<&Provenance>) -> bool {
+    p.is_some_and(Provenance::is_synthetic)
+}
 
 /// What `LATEST.json` says: enough to validate a model before loading it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +80,10 @@ pub struct LatestPointer {
     pub created_at: String,
     pub promoted_at: String,
     pub metrics: BTreeMap<String, serde_json::Value>,
+    /// Where the model's training data came from (from its manifest);
+    /// absent for models written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 /// Every current model of a registry: the pointers that read well, and one
@@ -103,6 +153,7 @@ fn pointer_from_manifest(m: &Manifest, key: &str, symbol: &str, hash: String) ->
         created_at: m.created_at.clone(),
         promoted_at: now_rfc3339(),
         metrics: m.metrics.clone(),
+        provenance: m.provenance.clone(),
     }
 }
 
@@ -144,16 +195,9 @@ impl<S: ArtifactStore> ModelRegistry<S> {
                     store: self.store.describe(),
                     key: key.to_string(),
                     why: format!(
-                        "not a valid {} ({} error at line {}, column {})",
+                        "not a valid {} ({})",
                         key.rsplit('/').next().unwrap_or(key),
-                        match e.classify() {
-                            serde_json::error::Category::Io => "read",
-                            serde_json::error::Category::Syntax => "JSON syntax",
-                            serde_json::error::Category::Data => "field",
-                            serde_json::error::Category::Eof => "truncated JSON",
-                        },
-                        e.line(),
-                        e.column()
+                        describe_json_error(&e)
                     ),
                 }),
         }
@@ -190,6 +234,7 @@ impl<S: ArtifactStore> ModelRegistry<S> {
         policy: PromotePolicy,
     ) -> Result<Published, StoreError> {
         let (manifest, _) = from_blob(blob)?;
+        check_symbol(symbol, is_synthetic(manifest.provenance.as_ref()))?;
         let dir = self.dir(&manifest.agent, symbol)?;
         let digest = sha256_hex(blob);
         let stamp: String = manifest
@@ -371,6 +416,7 @@ impl<S: ArtifactStore> ModelRegistry<S> {
     pub fn promote(&self, key: &str, symbol: &str) -> Result<LatestPointer, StoreError> {
         let blob = self.fetch(key, None)?;
         let (manifest, _) = from_blob(&blob)?;
+        check_symbol(symbol, is_synthetic(manifest.provenance.as_ref()))?;
         let pointer = pointer_from_manifest(
             &manifest,
             key,
@@ -391,8 +437,11 @@ impl<S: ArtifactStore> ModelRegistry<S> {
             agent: agent.to_string(),
             symbol: symbol.to_string(),
         })?;
-        // Verify before switching: a rollback must not make a broken model current.
-        self.fetch(&prev.key, Some(&prev.hash))?;
+        // Verify before switching: a rollback must not make a broken model
+        // current, nor a synthetic one current for a market's symbol.
+        let blob = self.fetch(&prev.key, Some(&prev.hash))?;
+        let (manifest, _) = from_blob(&blob)?;
+        check_symbol(symbol, is_synthetic(manifest.provenance.as_ref()))?;
         prev.promoted_at = now_rfc3339();
         self.write_json(&hkey, &history)?;
         self.write_json(&format!("{dir}/LATEST.json"), &prev)?;

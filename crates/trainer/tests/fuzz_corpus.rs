@@ -297,6 +297,7 @@ fn write_seeds() {
         created_at: man.created_at.clone(),
         promoted_at: "2025-01-02T00:00:00Z".into(),
         metrics: man.metrics.clone(),
+        provenance: man.provenance.clone(),
     };
     write_seed(
         "latest_pointer_json",

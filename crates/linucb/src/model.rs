@@ -62,6 +62,8 @@ pub struct LinUcb {
     pub(crate) x: Vec<f64>,
     pub(crate) metrics: BTreeMap<String, serde_json::Value>,
     pub(crate) data_fingerprint: Option<String>,
+    /// Where the training data came from (see `agent_core::provenance`).
+    pub(crate) provenance: Option<agent_core::Provenance>,
 }
 
 impl PartialEq for LinUcb {
@@ -76,6 +78,7 @@ impl PartialEq for LinUcb {
             && self.scaler == o.scaler
             && self.engines == o.engines
             && self.data_fingerprint == o.data_fingerprint
+            && self.provenance == o.provenance
     }
 }
 
@@ -170,6 +173,7 @@ impl LinUcb {
             x: vec![0.0; d],
             metrics: BTreeMap::new(),
             data_fingerprint: None,
+            provenance: None,
         })
     }
 

@@ -149,6 +149,7 @@ impl Persist for LinUcb {
         ModelInfo {
             hyperparameters: serde_json::to_value(&self.params).unwrap_or_default(),
             data_fingerprint: self.data_fingerprint.clone(),
+            provenance: self.provenance.clone(),
             feature_names: self.feature_names.clone(),
             label_order: self.arm_names.clone(),
             metrics: self.metrics.clone(),
@@ -369,6 +370,7 @@ impl Persist for LinUcb {
         };
         model.metrics = manifest.metrics.clone();
         model.data_fingerprint = manifest.data_fingerprint.clone();
+        model.provenance = manifest.provenance.clone();
         Ok(model)
     }
 }
@@ -386,5 +388,19 @@ impl LinUcb {
             .decode(text.trim())
             .map_err(|e| LinUcbError::InvalidData(format!("not valid base64: {e}")))?;
         Self::from_bytes(&bytes)
+    }
+}
+
+impl LinUcb {
+    /// Where the training data came from, as the manifest records it
+    /// (`None`: not recorded).
+    pub fn provenance(&self) -> Option<&agent_core::Provenance> {
+        self.provenance.as_ref()
+    }
+
+    /// Record where the training data came from; it is saved in the
+    /// manifest with the model.
+    pub fn set_provenance(&mut self, provenance: Option<agent_core::Provenance>) {
+        self.provenance = provenance;
     }
 }

@@ -28,6 +28,8 @@ pub struct LstmModel {
     pub(crate) report: Option<TrainReport>,
     pub(crate) metrics: BTreeMap<String, serde_json::Value>,
     pub(crate) data_fingerprint: Option<String>,
+    /// Where the training data came from (see `agent_core::provenance`).
+    pub(crate) provenance: Option<agent_core::Provenance>,
 }
 
 /// What [`LstmModel::from_weights`] needs besides the weights: the facts a
@@ -109,6 +111,7 @@ impl LstmModel {
             report: None,
             metrics: BTreeMap::new(),
             data_fingerprint: None,
+            provenance: None,
         })
     }
 
@@ -628,6 +631,7 @@ impl LstmValidParams {
             report: Some(report),
             metrics,
             data_fingerprint: Some(data.fingerprint()),
+            provenance: None,
         })
     }
 }

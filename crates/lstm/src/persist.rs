@@ -82,6 +82,7 @@ impl Persist for LstmModel {
         ModelInfo {
             hyperparameters: self.hyperparameters.clone(),
             data_fingerprint: self.data_fingerprint.clone(),
+            provenance: self.provenance.clone(),
             feature_names: self.feature_names.clone(),
             label_order: match self.task {
                 Task::Regression => vec![],
@@ -156,6 +157,7 @@ impl Persist for LstmModel {
             report,
             metrics: manifest.metrics.clone(),
             data_fingerprint: manifest.data_fingerprint.clone(),
+            provenance: manifest.provenance.clone(),
         };
         if extra.window == 0
             || extra.window > MAX_WINDOW
@@ -182,4 +184,18 @@ fn json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
         }
         .into()
     })
+}
+
+impl LstmModel {
+    /// Where the training data came from, as the manifest records it
+    /// (`None`: not recorded).
+    pub fn provenance(&self) -> Option<&agent_core::Provenance> {
+        self.provenance.as_ref()
+    }
+
+    /// Record where the training data came from; it is saved in the
+    /// manifest with the model.
+    pub fn set_provenance(&mut self, provenance: Option<agent_core::Provenance>) {
+        self.provenance = provenance;
+    }
 }

@@ -96,6 +96,8 @@ pub struct MetaSelector {
     pub(crate) params: MetaSelectorValidParams,
     pub(crate) report: TrainReport,
     pub(crate) data_fingerprint: Option<String>,
+    /// Where the training data came from (see `agent_core::provenance`).
+    pub(crate) provenance: Option<agent_core::Provenance>,
     /// Trailing windows of the statistics it was trained on (per-window
     /// returns only).
     pub(crate) lookback: Option<usize>,
@@ -164,6 +166,7 @@ impl MetaSelector {
                 split: SplitSizes::default(),
             },
             data_fingerprint: None,
+            provenance: None,
             lookback: None,
         })
     }

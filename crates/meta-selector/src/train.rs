@@ -301,6 +301,7 @@ impl MetaSelectorValidParams {
                 split: sp.sizes.clone(),
             },
             data_fingerprint: table.dataset().ok().map(|d| d.fingerprint()),
+            provenance: None,
             lookback: table.lookback(),
         };
         evaluate_test(&mut model, table, &sp.test)?;
@@ -348,6 +349,7 @@ impl MetaSelectorValidParams {
                 split: sp.sizes.clone(),
             },
             data_fingerprint: None,
+            provenance: None,
             lookback: table.lookback(),
         };
         evaluate_test(&mut model, table, &sp.test)?;

@@ -385,6 +385,8 @@ pub struct MeanReversionModel {
     pub(crate) params: MeanReversionValidParams,
     pub(crate) fit: FitSummary,
     pub(crate) data_fingerprint: Option<String>,
+    /// Where the training data came from (see `agent_core::provenance`).
+    pub(crate) provenance: Option<agent_core::Provenance>,
     pub(crate) metrics: BTreeMap<String, f64>,
 }
 
@@ -407,6 +409,7 @@ impl MeanReversionModel {
             params: params.clone(),
             fit: FitSummary::from_fit(&wf, last),
             data_fingerprint: Some(fingerprint(prices)),
+            provenance: None,
             metrics: BTreeMap::new(),
         })
     }

@@ -24,6 +24,7 @@ impl Persist for MeanReversionModel {
         ModelInfo {
             hyperparameters: serde_json::to_value(&self.params).unwrap_or(serde_json::Value::Null),
             data_fingerprint: self.data_fingerprint.clone(),
+            provenance: self.provenance.clone(),
             feature_names: vec!["log_close".into()],
             label_order: vec!["short".into(), "flat".into(), "long".into()],
             metrics: self
@@ -122,7 +123,22 @@ impl Persist for MeanReversionModel {
             params,
             fit,
             data_fingerprint: manifest.data_fingerprint.clone(),
+            provenance: manifest.provenance.clone(),
             metrics,
         })
+    }
+}
+
+impl MeanReversionModel {
+    /// Where the training data came from, as the manifest records it
+    /// (`None`: not recorded).
+    pub fn provenance(&self) -> Option<&agent_core::Provenance> {
+        self.provenance.as_ref()
+    }
+
+    /// Record where the training data came from; it is saved in the
+    /// manifest with the model.
+    pub fn set_provenance(&mut self, provenance: Option<agent_core::Provenance>) {
+        self.provenance = provenance;
     }
 }

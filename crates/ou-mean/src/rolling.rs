@@ -598,6 +598,7 @@ pub fn train(
         params: chosen,
         fit,
         data_fingerprint: Some(fingerprint(prices)),
+        provenance: None,
         metrics,
     };
     Ok((

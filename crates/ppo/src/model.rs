@@ -61,6 +61,8 @@ pub struct PpoModel {
     pub(crate) action_names: Vec<String>,
     pub(crate) metrics: BTreeMap<String, serde_json::Value>,
     pub(crate) data_fingerprint: Option<String>,
+    /// Where the training data came from (see `agent_core::provenance`).
+    pub(crate) provenance: Option<agent_core::Provenance>,
     /// The strategy environment it was trained on, when it was.
     pub(crate) strategy_env: Option<StrategyEnvRecord>,
     pub(crate) summary: TrainingSummary,
@@ -100,6 +102,7 @@ impl PartialEq for PpoModel {
                 .zip(&o.metrics)
                 .all(|((k1, v1), (k2, v2))| k1 == k2 && json_close(v1, v2))
             && self.data_fingerprint == o.data_fingerprint
+            && self.provenance == o.provenance
             && self.strategy_env == o.strategy_env
             && (
                 s.0.timesteps,
@@ -198,6 +201,7 @@ impl PpoModel {
             action_names,
             metrics: BTreeMap::new(),
             data_fingerprint: None,
+            provenance: None,
             strategy_env: None,
             summary,
             log,

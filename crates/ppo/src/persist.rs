@@ -332,6 +332,7 @@ impl Persist for PpoModel {
             data_fingerprint: self.data_fingerprint.clone(),
             feature_names: self.feature_names.clone(),
             label_order: self.action_names.clone(),
+            provenance: self.provenance.clone(),
             metrics: self.metrics.clone(),
             extra: serde_json::json!({
                 "policy": self.spec,
@@ -348,8 +349,25 @@ impl Persist for PpoModel {
         Ok(f)
     }
 
-    fn from_files(_manifest: &Manifest, files: &ArtifactFiles) -> Result<Self> {
+    fn from_files(manifest: &Manifest, files: &ArtifactFiles) -> Result<Self> {
         let origin = files.origin().join(ZIP_FILE_NAME);
-        Self::from_zip_bytes(files.get(ZIP_FILE_NAME)?, &origin.display().to_string())
+        let mut model =
+            Self::from_zip_bytes(files.get(ZIP_FILE_NAME)?, &origin.display().to_string())?;
+        model.provenance = manifest.provenance.clone();
+        Ok(model)
+    }
+}
+
+impl PpoModel {
+    /// Where the training data came from, as the manifest records it
+    /// (`None`: not recorded).
+    pub fn provenance(&self) -> Option<&agent_core::Provenance> {
+        self.provenance.as_ref()
+    }
+
+    /// Record where the training data came from; it is saved in the
+    /// manifest with the model.
+    pub fn set_provenance(&mut self, provenance: Option<agent_core::Provenance>) {
+        self.provenance = provenance;
     }
 }

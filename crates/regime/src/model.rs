@@ -110,6 +110,8 @@ pub struct RegimeModel {
     pub(crate) params: RegimeValidParams,
     pub(crate) report: TrainReport,
     pub(crate) data_fingerprint: Option<String>,
+    /// Where the training data came from (see `agent_core::provenance`).
+    pub(crate) provenance: Option<agent_core::Provenance>,
 }
 
 impl std::fmt::Debug for RegimeModel {
@@ -186,6 +188,7 @@ impl RegimeModel {
                 pairs: Vec::new(),
             },
             data_fingerprint: None,
+            provenance: None,
         })
     }
 

@@ -45,6 +45,7 @@ impl Persist for RegimeModel {
         ModelInfo {
             hyperparameters: serde_json::to_value(&self.params).unwrap_or(json!(null)),
             data_fingerprint: self.data_fingerprint.clone(),
+            provenance: self.provenance.clone(),
             feature_names: self.feature_names.clone(),
             label_order: LABELS.iter().map(|s| s.to_string()).collect(),
             metrics,
@@ -117,6 +118,21 @@ impl Persist for RegimeModel {
             params,
             report,
             data_fingerprint: manifest.data_fingerprint.clone(),
+            provenance: manifest.provenance.clone(),
         })
+    }
+}
+
+impl RegimeModel {
+    /// Where the training data came from, as the manifest records it
+    /// (`None`: not recorded).
+    pub fn provenance(&self) -> Option<&agent_core::Provenance> {
+        self.provenance.as_ref()
+    }
+
+    /// Record where the training data came from; it is saved in the
+    /// manifest with the model.
+    pub fn set_provenance(&mut self, provenance: Option<agent_core::Provenance>) {
+        self.provenance = provenance;
     }
 }

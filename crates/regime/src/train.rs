@@ -313,6 +313,7 @@ impl RegimeValidParams {
             params: self.clone(),
             report,
             data_fingerprint: Some(fingerprint(data, &prep)),
+            provenance: None,
         })
     }
 }

@@ -41,6 +41,8 @@ pub struct SignalModel {
     pub(crate) fit_info: FitInfo,
     pub(crate) search: Option<SearchReport>,
     pub(crate) data_fingerprint: Option<String>,
+    /// Where the training data came from (see `agent_core::provenance`).
+    pub(crate) provenance: Option<agent_core::Provenance>,
 }
 
 /// Out-of-sample quality of a model on labelled rows.
@@ -91,6 +93,7 @@ impl SignalModel {
             },
             search: None,
             data_fingerprint: Some(train.fingerprint()),
+            provenance: None,
         })
     }
 

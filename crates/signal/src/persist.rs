@@ -52,6 +52,7 @@ impl Persist for SignalModel {
                 "search": self.search.as_ref().map(|s| &s.params),
             }),
             data_fingerprint: self.data_fingerprint.clone(),
+            provenance: self.provenance.clone(),
             feature_names: self.feature_names.clone(),
             label_order: vec!["down_or_flat".into(), "up".into()],
             metrics: self
@@ -161,6 +162,7 @@ impl Persist for SignalModel {
             fit_info: json.fit,
             search,
             data_fingerprint: manifest.data_fingerprint.clone(),
+            provenance: manifest.provenance.clone(),
         })
     }
 }
@@ -172,5 +174,19 @@ impl SignalModel {
         let m = Self::load(dir)?;
         m.check_features(expected)?;
         Ok(m)
+    }
+}
+
+impl SignalModel {
+    /// Where the training data came from, as the manifest records it
+    /// (`None`: not recorded).
+    pub fn provenance(&self) -> Option<&agent_core::Provenance> {
+        self.provenance.as_ref()
+    }
+
+    /// Record where the training data came from; it is saved in the
+    /// manifest with the model.
+    pub fn set_provenance(&mut self, provenance: Option<agent_core::Provenance>) {
+        self.provenance = provenance;
     }
 }

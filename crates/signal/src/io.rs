@@ -1,12 +1,54 @@
 //! Reading a prepared feature table (for example the T0 table
 //! `features_btc_1h.csv` of the benchmark SPEC) into a [`Dataset`]: chosen
 //! numeric feature columns, a 0/1 target column, optional timestamp and
-//! train/test flag columns. Errors name the line and column.
+//! train/test flag columns. Errors name the file, the line and the column
+//! but never quote what a field holds, so reading the wrong file (a secret,
+//! say) cannot echo it.
+//!
+//! Input is bounded for this reader and the trade log's
+//! ([`crate::tradelog::read_trade_log`]): at most [`MAX_FILE_BYTES`] read,
+//! [`MAX_ROWS`] data rows and [`MAX_COLUMNS`] header columns; a FIFO or
+//! device given as the file is refused, not read.
 
 use crate::error::{Result, SignalError};
 use agent_core::Dataset;
+use agent_core::persist::{Symlinks, read_bounded};
 use ndarray::{Array1, Array2};
 use std::path::Path;
+
+/// Largest feature table or trade log read (ten years of 1-minute rows
+/// with a dozen features is well under this).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// Most data rows a feature table or trade log may hold.
+pub const MAX_ROWS: usize = 20_000_000;
+/// Most columns a header may name.
+pub const MAX_COLUMNS: usize = 4096;
+
+/// The whole of a user's data file (which may be a symbolic link they made),
+/// bounded by [`MAX_FILE_BYTES`].
+pub(crate) fn read_data_file(path: &Path) -> Result<Vec<u8>> {
+    Ok(read_bounded(path, MAX_FILE_BYTES, Symlinks::Follow)?)
+}
+
+/// The error for a header of more than [`MAX_COLUMNS`] columns or a file of
+/// more than [`MAX_ROWS`] rows, when `count` exceeds them.
+pub(crate) fn check_size(
+    source_name: &str,
+    line: u64,
+    what: &str,
+    count: usize,
+    max: usize,
+) -> Result<()> {
+    if count > max {
+        return Err(SignalError::Csv {
+            source_name: source_name.to_string(),
+            line,
+            column: "<file>".into(),
+            why: format!("more {what} than the {max} allowed"),
+        });
+    }
+    Ok(())
+}
 
 /// The 12 T0 features of the benchmark SPEC, in matrix order.
 pub const T0_FEATURES: [&str; 12] = [
@@ -74,9 +116,9 @@ impl FeatureCsv {
     }
 }
 
-/// Read a feature CSV file.
+/// Read a feature CSV file (bounded; see the module docs).
 pub fn read_feature_csv(path: &Path, spec: &FeatureCsvSpec) -> Result<FeatureCsv> {
-    let bytes = std::fs::read(path).map_err(|e| agent_core::CoreError::io(path, e))?;
+    let bytes = read_data_file(path)?;
     parse_feature_csv(&bytes, &path.display().to_string(), spec)
 }
 
@@ -99,6 +141,7 @@ pub fn parse_feature_csv(
         .byte_headers()
         .map_err(|e| err(1, "<header>", e.to_string()))?
         .clone();
+    check_size(source_name, 1, "columns", headers.len(), MAX_COLUMNS)?;
     let find = |name: &str| -> Result<usize> {
         headers
             .iter()
@@ -130,6 +173,7 @@ pub fn parse_feature_csv(
             }
         }
         let line = rec.position().map_or(0, |p| p.line());
+        check_size(source_name, line, "data rows", y.len() + 1, MAX_ROWS)?;
         let text = |i: usize, name: &str| -> Result<&str> {
             let raw = rec
                 .get(i)
@@ -140,27 +184,27 @@ pub fn parse_feature_csv(
             let v = text(c, name)?;
             x.push(
                 v.parse::<f64>()
-                    .map_err(|_| err(line, name, format!("{v:?} is not a number")))?,
+                    .map_err(|_| err(line, name, "is not a number".into()))?,
             );
         }
         let v = text(tcol, &spec.target)?;
         y.push(match v {
             "0" | "0.0" => 0.0,
             "1" | "1.0" => 1.0,
-            _ => return Err(err(line, &spec.target, format!("{v:?} is not a 0/1 label"))),
+            _ => return Err(err(line, &spec.target, "is not a 0/1 label".into())),
         });
         if let (Some(c), Some(name)) = (tscol, spec.timestamp.as_deref()) {
             let v = text(c, name)?;
             ts.push(
                 v.parse::<i64>()
-                    .map_err(|_| err(line, name, format!("{v:?} is not an integer timestamp")))?,
+                    .map_err(|_| err(line, name, "is not an integer timestamp".into()))?,
             );
         }
         if let (Some(c), Some(name)) = (scol, spec.split.as_deref()) {
             split.push(match text(c, name)? {
                 "1" | "1.0" | "true" | "True" => true,
                 "0" | "0.0" | "false" | "False" => false,
-                v => return Err(err(line, name, format!("{v:?} is not a 0/1 flag"))),
+                _ => return Err(err(line, name, "is not a 0/1 flag".into())),
             });
         }
     }

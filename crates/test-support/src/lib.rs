@@ -32,6 +32,8 @@
 //! }
 //! ```
 
+pub mod hostile;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

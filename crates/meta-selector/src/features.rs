@@ -15,11 +15,26 @@
 //! next trade) starts.
 
 use crate::error::{MetaSelectorError, Result};
+use agent_core::persist::{Symlinks, read_bounded};
 use agent_core::{CoreError, Dataset};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+/// Largest CSV file read (strategy returns, meta table, trade log; a
+/// decade of hourly windows is a few MiB).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Most data rows one CSV file may hold.
+pub const MAX_ROWS: usize = 2_000_000;
+/// Most columns a CSV header may name.
+pub const MAX_COLUMNS: usize = 4096;
+
+/// The whole of a user's data file (which may be a symbolic link they made),
+/// bounded by [`MAX_FILE_BYTES`]: a FIFO or device is refused, not read.
+fn read_data_file(path: &Path) -> Result<Vec<u8>> {
+    Ok(read_bounded(path, MAX_FILE_BYTES, Symlinks::Follow)?)
+}
 
 /// Names of the trailing statistics, in feature order.
 pub const TRAILING_STATS: [&str; 5] = ["tr_win_rate", "tr_mean", "tr_std", "tr_sharpe", "tr_mdd"];
@@ -221,7 +236,7 @@ impl StrategyReturns {
     /// Read SPEC T2's layout: every `ret_<name>` column is a strategy, every
     /// `ctx_*` column context, `is_train` (0/1) marks the training windows.
     pub fn read_csv(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
+        let bytes = read_data_file(path)?;
         Self::parse_csv(&bytes, path)
     }
 
@@ -466,7 +481,7 @@ impl MetaTable {
     /// `window`, `target` and `is_train` is a feature, in file order.
     /// Strategy names are `strategy_<id>` unless given.
     pub fn read_csv(path: &Path, strategy_names: Option<Vec<String>>) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
+        let bytes = read_data_file(path)?;
         Self::parse_csv(&bytes, path, strategy_names)
     }
 
@@ -496,7 +511,7 @@ impl MetaTable {
             let window = table.integer(r, wcol)?;
             let sid = table.integer(r, scol)?;
             let sid = usize::try_from(sid)
-                .map_err(|_| table.err(r, format!("strategy_id {sid} is negative")))?;
+                .map_err(|_| table.err(r, "column `strategy_id` is negative".into()))?;
             max_sid = max_sid.max(sid);
             target.push(table.value(r, ycol)?);
             rows.push(RowMeta {
@@ -638,7 +653,7 @@ pub const TRADE_LOG_COLUMNS: [&str; 13] = [
 
 /// Read a trade log CSV (header required, columns by name, any order).
 pub fn read_trade_log(path: &Path) -> Result<Vec<Trade>> {
-    let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
+    let bytes = read_data_file(path)?;
     parse_trade_log(&bytes, path)
 }
 
@@ -671,13 +686,7 @@ pub fn parse_trade_log(bytes: &[u8], source: &Path) -> Result<Vec<Trade>> {
             return Err(table.err(r, "empty strategy".into()));
         }
         if t.exit_time < t.entry_time {
-            return Err(table.err(
-                r,
-                format!(
-                    "exit_time {} is before entry_time {}",
-                    t.exit_time, t.entry_time
-                ),
-            ));
+            return Err(table.err(r, "exit_time is before entry_time".into()));
         }
         out.push(t);
     }
@@ -863,7 +872,9 @@ fn from_trades(trades: &[Trade], cfg: &TradeWindows) -> Result<MetaTable> {
 }
 
 // ---------------------------------------------------------------------------
-// A small CSV reader with line-precise errors
+// A small CSV reader with line-precise errors. Errors name a column by its
+// position, and by its name only when that is one this crate looks for: a
+// header's or a cell's text is never quoted.
 
 struct CsvTable<'a> {
     source: &'a Path,
@@ -884,6 +895,13 @@ impl<'a> CsvTable<'a> {
             .iter()
             .map(|s| s.to_string())
             .collect();
+        if header.len() > MAX_COLUMNS {
+            return Err(MetaSelectorError::csv(
+                source,
+                1,
+                format!("more columns than the {MAX_COLUMNS} allowed"),
+            ));
+        }
         let mut records = Vec::new();
         let mut lines = Vec::new();
         for rec in rdr.records() {
@@ -891,7 +909,15 @@ impl<'a> CsvTable<'a> {
                 let line = e.position().map_or(0, |p| p.line() as usize);
                 MetaSelectorError::csv(source, line, e.to_string())
             })?;
-            lines.push(rec.position().map_or(0, |p| p.line() as usize));
+            let line = rec.position().map_or(0, |p| p.line() as usize);
+            if records.len() == MAX_ROWS {
+                return Err(MetaSelectorError::csv(
+                    source,
+                    line,
+                    format!("more data rows than the {MAX_ROWS} allowed"),
+                ));
+            }
+            lines.push(line);
             records.push(rec);
         }
         if records.is_empty() {
@@ -915,15 +941,21 @@ impl<'a> CsvTable<'a> {
 
     fn column(&self, name: &str) -> Result<usize> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
-            MetaSelectorError::csv(
-                self.source,
-                1,
-                format!(
-                    "missing column `{name}` (header: {})",
-                    self.header.join(",")
-                ),
-            )
+            MetaSelectorError::csv(self.source, 1, format!("missing column `{name}`"))
         })
+    }
+
+    /// Column `c` for an error: `column 3`, with the name when it is one
+    /// this crate looks for (`column 3 (`is_train`)`).
+    fn label(&self, c: usize) -> String {
+        let name = &self.header[c];
+        if TRADE_LOG_COLUMNS.contains(&name.as_str())
+            || ["window", "strategy_id", "target", "is_train"].contains(&name.as_str())
+        {
+            format!("column {} (`{name}`)", c + 1)
+        } else {
+            format!("column {}", c + 1)
+        }
     }
 
     fn columns_with_prefix(&self, prefix: &str) -> Vec<usize> {
@@ -938,29 +970,21 @@ impl<'a> CsvTable<'a> {
 
     fn value(&self, r: usize, c: usize) -> Result<f64> {
         let s = self.text(r, c);
-        s.parse::<f64>().map_err(|_| {
-            self.err(
-                r,
-                format!("column `{}`: `{s}` is not a number", self.header[c]),
-            )
-        })
+        s.parse::<f64>()
+            .map_err(|_| self.err(r, format!("{}: is not a number", self.label(c))))
     }
 
     fn integer(&self, r: usize, c: usize) -> Result<i64> {
         let s = self.text(r, c);
-        s.parse::<i64>().map_err(|_| {
-            self.err(
-                r,
-                format!("column `{}`: `{s}` is not an integer", self.header[c]),
-            )
-        })
+        s.parse::<i64>()
+            .map_err(|_| self.err(r, format!("{}: is not an integer", self.label(c))))
     }
 
     fn flag(&self, r: usize, c: usize) -> Result<bool> {
         match self.text(r, c) {
             "1" | "true" | "True" => Ok(true),
             "0" | "false" | "False" => Ok(false),
-            s => Err(self.err(r, format!("column `{}`: `{s}` is not 0/1", self.header[c]))),
+            _ => Err(self.err(r, format!("{}: is not 0/1", self.label(c)))),
         }
     }
 }

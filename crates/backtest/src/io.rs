@@ -7,6 +7,7 @@ use crate::engine::BacktestReport;
 use crate::error::{BacktestError, Result};
 use crate::report::{EquityCurve, StrategyPnl, StrategySummary, Trade, strategy_pnl};
 use crate::strategy::Side;
+use agent_core::persist::{Symlinks, read_bounded};
 use market::features::push_py_float;
 use market::format_ts_utc;
 use std::fmt::Write as _;
@@ -113,12 +114,28 @@ pub fn write_trades(path: &Path, trades: &[Trade]) -> Result<()> {
     Ok(())
 }
 
+/// Largest CSV file read back (trade log, `strategy_pnl.csv`, strategy
+/// returns).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Most data rows one CSV file may hold.
+pub const MAX_ROWS: usize = 2_000_000;
+/// Most columns a CSV header may name.
+pub const MAX_COLUMNS: usize = 4096;
+
+/// The whole of a data file (which may be a symbolic link a user made),
+/// bounded by [`MAX_FILE_BYTES`]: a FIFO or device is refused, not read.
+pub(crate) fn read_data_file(path: &Path) -> Result<Vec<u8>> {
+    Ok(read_bounded(path, MAX_FILE_BYTES, Symlinks::Follow)?)
+}
+
 /// Read a trade log written by [`write_trades`] (columns by name, any order;
 /// extra columns are ignored).
 pub fn read_trades(path: &Path) -> Result<Vec<Trade>> {
-    let bytes = std::fs::read(path).map_err(|e| BacktestError::io(path, e))?;
+    let bytes = read_data_file(path)?;
     parse_trades(&bytes, &path.display().to_string())
 }
+
+const TIME: &str = "an RFC 3339 UTC time like 2017-08-17T04:00:00Z";
 
 /// [`read_trades`] on bytes; `source` names the input in errors.
 pub fn parse_trades(bytes: &[u8], source: &str) -> Result<Vec<Trade>> {
@@ -129,9 +146,11 @@ pub fn parse_trades(bytes: &[u8], source: &str) -> Result<Vec<Trade>> {
             symbol: row.text("symbol")?.to_owned(),
             strategy: row.text("strategy")?.to_owned(),
             regime: row.parse("regime")?,
-            side: row.parse_with("side", |v| v.parse::<Side>())?,
-            entry_time: row.parse_with("entry_time", parse_time)?,
-            exit_time: row.parse_with("exit_time", parse_time)?,
+            side: row.parse_with("side", "a side; expected long or short", |v| {
+                v.parse::<Side>()
+            })?,
+            entry_time: row.parse_with("entry_time", TIME, parse_time)?,
+            exit_time: row.parse_with("exit_time", TIME, parse_time)?,
             entry_price: row.float("entry_price")?,
             exit_price: row.float("exit_price")?,
             size: row.float("size")?,
@@ -169,7 +188,7 @@ pub fn write_strategy_pnl(path: &Path, rows: &[StrategyPnl]) -> Result<()> {
 
 /// Read `strategy_pnl.csv`.
 pub fn read_strategy_pnl(path: &Path) -> Result<Vec<StrategyPnl>> {
-    let bytes = std::fs::read(path).map_err(|e| BacktestError::io(path, e))?;
+    let bytes = read_data_file(path)?;
     parse_strategy_pnl(&bytes, &path.display().to_string())
 }
 
@@ -337,9 +356,13 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 // ---------------------------------------------------------------------------
 // A small CSV table reader with errors that name file, line and column.
 
+/// A parsed CSV. Errors name a column by the name this crate looks for, or
+/// by its 1-based position: never by the text of a header or cell, so
+/// reading the wrong file (a secret, say) cannot echo it.
 pub(crate) struct Table {
     file: String,
     header: Vec<String>,
+    required: Vec<String>,
     rows: Vec<(usize, csv::StringRecord)>,
 }
 
@@ -369,6 +392,14 @@ impl Table {
             .iter()
             .map(|h| h.to_ascii_lowercase())
             .collect();
+        if header.len() > MAX_COLUMNS {
+            return Err(BacktestError::Csv {
+                file: file.to_owned(),
+                line: 1,
+                column: String::new(),
+                why: format!("more columns than the {MAX_COLUMNS} allowed"),
+            });
+        }
         if header.iter().all(|h| h.is_empty()) {
             return Err(BacktestError::Csv {
                 file: file.to_owned(),
@@ -397,11 +428,20 @@ impl Table {
             if rec.iter().all(str::is_empty) {
                 continue;
             }
+            if rows.len() == MAX_ROWS {
+                return Err(BacktestError::Csv {
+                    file: file.to_owned(),
+                    line,
+                    column: String::new(),
+                    why: format!("more data rows than the {MAX_ROWS} allowed"),
+                });
+            }
             rows.push((line, rec));
         }
         Ok(Table {
             file: file.to_owned(),
             header,
+            required: required.iter().map(|c| (*c).to_owned()).collect(),
             rows,
         })
     }
@@ -421,6 +461,15 @@ impl Table {
     pub(crate) fn len(&self) -> usize {
         self.rows.len()
     }
+
+    /// Column `k` as errors name it: its name when it is a required one,
+    /// else its 1-based position.
+    fn label(&self, k: usize) -> String {
+        match self.header.get(k) {
+            Some(h) if self.required.contains(h) => h.clone(),
+            _ => (k + 1).to_string(),
+        }
+    }
 }
 
 impl<'a> Row<'a> {
@@ -433,38 +482,46 @@ impl<'a> Row<'a> {
         }
     }
 
-    pub(crate) fn text(&self, column: &str) -> Result<&'a str> {
+    /// The field of `column` and the column as errors name it.
+    fn field(&self, column: &str) -> Result<(&'a str, String)> {
         let k = self
             .table
             .header
             .iter()
             .position(|h| h == column)
             .ok_or_else(|| self.err(column, "missing from the header".into()))?;
-        self.rec
-            .get(k)
-            .ok_or_else(|| self.err(column, "the row has too few fields".into()))
+        let label = self.table.label(k);
+        match self.rec.get(k) {
+            Some(v) => Ok((v, label)),
+            None => Err(self.err(&label, "the row has too few fields".into())),
+        }
     }
 
-    pub(crate) fn parse_with<T, E: std::fmt::Display>(
+    pub(crate) fn text(&self, column: &str) -> Result<&'a str> {
+        Ok(self.field(column)?.0)
+    }
+
+    /// Parse the field of `column` with `f`; the error says the field is
+    /// not `expected` (neither the field nor `f`'s error is quoted).
+    pub(crate) fn parse_with<T, E>(
         &self,
         column: &str,
+        expected: &str,
         f: impl FnOnce(&str) -> std::result::Result<T, E>,
     ) -> Result<T> {
-        let v = self.text(column)?;
-        f(v).map_err(|e| self.err(column, format!("{v:?}: {e}")))
+        let (v, label) = self.field(column)?;
+        f(v).map_err(|_| self.err(&label, format!("is not {expected}")))
     }
 
-    pub(crate) fn parse<T: std::str::FromStr>(&self, column: &str) -> Result<T>
-    where
-        T::Err: std::fmt::Display,
-    {
-        self.parse_with(column, |v| v.parse::<T>())
+    /// A whole number (of the type asked for).
+    pub(crate) fn parse<T: std::str::FromStr>(&self, column: &str) -> Result<T> {
+        self.parse_with(column, "a whole number in range", |v| v.parse::<T>())
     }
 
     pub(crate) fn float(&self, column: &str) -> Result<f64> {
-        self.parse_with(column, |v| match v {
+        self.parse_with(column, "a number", |v| match v {
             "nan" | "NaN" => Ok(f64::NAN),
-            _ => v.parse::<f64>().map_err(|e| e.to_string()),
+            _ => v.parse::<f64>(),
         })
     }
 }

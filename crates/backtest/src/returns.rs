@@ -271,7 +271,7 @@ impl StrategyReturns {
     /// `ret_*` columns; train rows must come first; the cut points are
     /// recomputed from the train rows' `ctx_vol_24`.
     pub fn read_csv(path: &Path) -> Result<StrategyReturns> {
-        let bytes = std::fs::read(path).map_err(|e| BacktestError::io(path, e))?;
+        let bytes = crate::io::read_data_file(path)?;
         Self::parse_csv(&bytes, &path.display().to_string())
     }
 
@@ -335,7 +335,7 @@ impl StrategyReturns {
                 }
                 1 => out.n_train += 1,
                 0 => seen_test = true,
-                v => return Err(row.err("is_train", format!("{v} is not 0 or 1"))),
+                _ => return Err(row.err("is_train", "is not 0 or 1".into())),
             }
         }
         if out.n_train > 0 {

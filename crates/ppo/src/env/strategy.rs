@@ -12,6 +12,7 @@
 use super::{Action, Env, Info, Space, Step, check_obs_len};
 use crate::error::{PpoError, Result};
 use agent_core::SplitMix64;
+use agent_core::persist::{Symlinks, read_bounded};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
@@ -34,6 +35,14 @@ pub struct StrategyData {
 }
 
 impl StrategyData {
+    /// Largest strategy-returns CSV read (a decade of hourly windows is a
+    /// few MiB).
+    pub const MAX_CSV_BYTES: u64 = 256 << 20;
+    /// Most data rows (windows) a strategy-returns CSV may hold.
+    pub const MAX_CSV_ROWS: usize = 2_000_000;
+    /// Most columns its header may name.
+    pub const MAX_CSV_COLUMNS: usize = 4096;
+
     /// Build from arrays; checks shapes, finiteness and `n_train`.
     pub fn new(
         strategies: Vec<String>,
@@ -105,19 +114,40 @@ impl StrategyData {
     /// Read `strategy_returns_*.csv`: columns `ret_<name>` (strategy
     /// returns), `ctx_<name>` (context), optional `regime`, and `is_train`
     /// (1 for a leading block of windows, then 0). Other columns are ignored.
+    /// At most [`Self::MAX_CSV_BYTES`] are read (the file may be a symbolic link a
+    /// user made; a FIFO or device is refused, not read).
     pub fn read_csv(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| agent_core::CoreError::io(path, e))?;
-        Self::parse_csv(&path.display().to_string(), &text)
+        let bytes = read_bounded(path, Self::MAX_CSV_BYTES, Symlinks::Follow)?;
+        let source_name = path.display().to_string();
+        let text = std::str::from_utf8(&bytes).map_err(|e| PpoError::Parse {
+            source_name: source_name.clone(),
+            line: bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64
+                + 1,
+            why: "is not valid UTF-8 text".into(),
+        })?;
+        Self::parse_csv(&source_name, text)
     }
 
     /// Parse the CSV text of [`read_csv`](Self::read_csv); `source_name`
-    /// names it in errors.
+    /// names it in errors. At most [`Self::MAX_CSV_ROWS`] data rows and
+    /// [`Self::MAX_CSV_COLUMNS`] columns are accepted. Errors name the line and a
+    /// column by its position (and name, for `regime` and `is_train`), never
+    /// quoting the file's text.
     pub fn parse_csv(source_name: &str, text: &str) -> Result<Self> {
         let err = |line: u64, why: String| PpoError::Parse {
             source_name: source_name.to_string(),
             line,
             why,
         };
+        if text.len() as u64 > Self::MAX_CSV_BYTES {
+            return Err(err(
+                1,
+                format!("more bytes than the {} allowed", Self::MAX_CSV_BYTES),
+            ));
+        }
         let mut lines = text.lines().enumerate();
         let header = loop {
             match lines.next() {
@@ -131,6 +161,12 @@ impl StrategyData {
             .split(',')
             .map(str::trim)
             .collect();
+        if cols.len() > Self::MAX_CSV_COLUMNS {
+            return Err(err(
+                1,
+                format!("more columns than the {} allowed", Self::MAX_CSV_COLUMNS),
+            ));
+        }
         let ret_idx: Vec<usize> = (0..cols.len())
             .filter(|&i| cols[i].starts_with("ret_"))
             .collect();
@@ -142,11 +178,21 @@ impl StrategyData {
         if ret_idx.is_empty() || ctx_idx.is_empty() {
             return Err(err(
                 1,
-                format!("header needs `ret_*` and `ctx_*` columns, found {cols:?}"),
+                format!(
+                    "header needs `ret_*` and `ctx_*` columns, found {} `ret_*` and {} `ctx_*` columns",
+                    ret_idx.len(),
+                    ctx_idx.len()
+                ),
             ));
         }
         let train_idx =
             train_idx.ok_or_else(|| err(1, "header has no `is_train` column".into()))?;
+        // A column's name in errors only when it is one looked for by name.
+        let known = |i: usize| match cols[i] {
+            "regime" => " (`regime`)",
+            "is_train" => " (`is_train`)",
+            _ => "",
+        };
         let strategies = ret_idx
             .iter()
             .map(|&i| cols[i]["ret_".len()..].to_string())
@@ -164,6 +210,12 @@ impl StrategyData {
             if line.trim().is_empty() {
                 continue;
             }
+            if n_rows == Self::MAX_CSV_ROWS {
+                return Err(err(
+                    line_no,
+                    format!("more data rows than the {} allowed", Self::MAX_CSV_ROWS),
+                ));
+            }
             let fields: Vec<&str> = line.split(',').collect();
             if fields.len() != cols.len() {
                 return Err(err(
@@ -175,7 +227,7 @@ impl StrategyData {
                 fields[i].trim().parse::<f64>().map_err(|_| {
                     err(
                         line_no,
-                        format!("column `{}`: `{}` is not a number", cols[i], fields[i]),
+                        format!("column {}{}: is not a number", i + 1, known(i)),
                     )
                 })
             };
@@ -191,8 +243,8 @@ impl StrategyData {
                     return Err(err(
                         line_no,
                         format!(
-                            "regime `{}` is not a small non-negative integer",
-                            fields[ri]
+                            "column {} (`regime`): is not a small non-negative integer",
+                            ri + 1
                         ),
                     ));
                 }
@@ -209,8 +261,11 @@ impl StrategyData {
                     n_train += 1;
                 }
                 "0" | "0.0" | "false" | "False" => seen_test = true,
-                other => {
-                    return Err(err(line_no, format!("is_train `{other}` is not 0 or 1")));
+                _ => {
+                    return Err(err(
+                        line_no,
+                        format!("column {} (`is_train`): is not 0 or 1", train_idx + 1),
+                    ));
                 }
             }
             n_rows += 1;

@@ -16,8 +16,9 @@
 
 use crate::candles::Candles;
 use crate::error::{MarketError, Result};
-use crate::io::{FieldSplitter, non_blank_lines};
+use crate::io::{FieldSplitter, MAX_BARS, MAX_FILE_BYTES, MAX_LINE_BYTES, non_blank_lines};
 use agent_core::Dataset;
+use agent_core::persist::{Symlinks, read_bounded};
 use ndarray::{Array1, Array2};
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -710,21 +711,47 @@ impl FeatureTable {
 
     /// Read a table written by [`FeatureTable::write_csv`] or the Python
     /// peer. `q1`/`q2` are recomputed from the train rows' `fwd_vol_24`;
-    /// train rows (`is_train = 1`) must come first.
+    /// train rows (`is_train = 1`) must come first. Bounded like a candle
+    /// file: at most [`MAX_FILE_BYTES`] (a FIFO or device is refused, not
+    /// read), [`MAX_LINE_BYTES`] a line and [`MAX_BARS`] rows.
     pub fn read_csv(path: &Path) -> Result<FeatureTable> {
-        let bytes = std::fs::read(path).map_err(|e| MarketError::io(path, e))?;
+        let bytes = read_bounded(path, MAX_FILE_BYTES, Symlinks::Follow)?;
         Self::parse_csv(&bytes, &path.display().to_string())
     }
 
-    /// [`FeatureTable::read_csv`] on bytes; `source_name` names the input in errors.
+    /// [`FeatureTable::read_csv`] on bytes; `source_name` names the input in
+    /// errors, which name line and column but never quote the input.
     pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<FeatureTable> {
         let file = source_name;
+        let too_large = |line: Option<usize>, what: String, max: u64| MarketError::TooLarge {
+            file: file.to_owned(),
+            line,
+            what,
+            max,
+        };
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_large(
+                None,
+                "the input holds more bytes".into(),
+                MAX_FILE_BYTES,
+            ));
+        }
+        let long_line = |line: usize, len: usize| {
+            too_large(
+                Some(line),
+                format!("the line holds {len} bytes"),
+                MAX_LINE_BYTES as u64,
+            )
+        };
         let mut lines = non_blank_lines(bytes);
         let Some((hl, header)) = lines.next() else {
             return Err(MarketError::EmptyFile {
                 file: file.to_owned(),
             });
         };
+        if header.len() > MAX_LINE_BYTES {
+            return Err(long_line(hl, header.len()));
+        }
         let expected = CSV_COLUMNS.join(",");
         let got: Vec<String> = String::from_utf8_lossy(header)
             .split(',')
@@ -733,9 +760,8 @@ impl FeatureTable {
         if got != CSV_COLUMNS {
             let why = match got.iter().zip(CSV_COLUMNS).position(|(g, w)| g != w) {
                 Some(k) => format!(
-                    "column {} is \"{}\", expected \"{}\" (the full header is `{expected}`)",
+                    "column {} is not named \"{}\" (the full header is `{expected}`)",
                     k + 1,
-                    got[k],
                     CSV_COLUMNS[k]
                 ),
                 None => format!(
@@ -767,6 +793,16 @@ impl FeatureTable {
         let mut feats: Vec<f64> = Vec::with_capacity(cap * FEATURES.len());
         let mut seen_test = false;
         for (line, row) in lines {
+            if row.len() > MAX_LINE_BYTES {
+                return Err(long_line(line, row.len()));
+            }
+            if t.bar.len() == MAX_BARS {
+                return Err(too_large(
+                    Some(line),
+                    "the file holds more rows".into(),
+                    MAX_BARS as u64,
+                ));
+            }
             let f = FieldSplitter::<20>::split(row, file, line)?;
             let bar: i64 = f.int(0, CSV_COLUMNS[0])?;
             let bar = usize::try_from(bar).map_err(|_| f.bad(0, CSV_COLUMNS[0], "is negative"))?;

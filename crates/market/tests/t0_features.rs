@@ -120,8 +120,9 @@ fn feature_csv_errors_name_line_and_column() {
     let e = FeatureTable::parse_csv(header.replace("vol_72", "vol_70").as_bytes(), "f.csv")
         .unwrap_err()
         .to_string();
+    // The header's own text is not quoted (it might be a secret's first line).
     assert!(
-        e.contains("column 11 is \"vol_70\", expected \"vol_72\""),
+        e.contains("column 11 is not named \"vol_72\"") && !e.contains("vol_70"),
         "{e}"
     );
 }

@@ -61,6 +61,34 @@ pub(crate) fn scrub(msg: String, secrets: &[&Secret]) -> String {
         .fold(msg, |m, s| m.replace(s.expose(), "<redacted>"))
 }
 
+/// Default of the remote stores' `max_object_bytes`: the largest object a
+/// `get` downloads, an artifact blob at its limit (as for a local store).
+pub(crate) const DEFAULT_MAX_OBJECT_BYTES: u64 = crate::local::MAX_OBJECT_BYTES;
+
+/// Append `chunk` to `buf` unless that would make it longer than `max`;
+/// `false` means the body is over the limit (and nothing was appended), so
+/// a server that streams more than it declared is cut off at the first
+/// chunk past the limit.
+pub(crate) fn append_bounded(buf: &mut Vec<u8>, chunk: &[u8], max: u64) -> bool {
+    if buf.len() as u64 + chunk.len() as u64 > max {
+        return false;
+    }
+    buf.extend_from_slice(chunk);
+    true
+}
+
+/// The error for an object over a store's `max_object_bytes`: `size` is
+/// what the server declared, or at least what it sent.
+pub(crate) fn too_large(store: String, key: &str, size: u64, max: u64) -> StoreError {
+    StoreError::Corrupt {
+        store,
+        key: key.to_string(),
+        why: format!(
+            "the object holds {size} bytes or more, more than the {max} allowed (max_object_bytes)"
+        ),
+    }
+}
+
 /// A one-worker tokio runtime owned by a store. Futures are spawned onto it
 /// and the caller waits on a channel, never with `block_on`, so the sync API
 /// works from plain threads and from inside another tokio runtime alike

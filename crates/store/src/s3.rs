@@ -11,12 +11,19 @@
 //! retried on transient failures (connection errors, timeouts, 5xx, 429) per
 //! [`S3Config::retry`]. 4xx answers fail at once with [`StoreError::Rejected`].
 //!
+//! Size: `get` refuses an object larger than [`S3Config::max_object_bytes`]
+//! from its declared length, before downloading, and stops reading a body
+//! that runs past the limit.
+//!
 //! Uploads are single `PutObject` requests (S3 allows up to 5 GB each), which
 //! are atomic per key as the trait requires.
 
 use crate::cached::RetryPolicy;
 use crate::error::StoreError;
-use crate::remote::{Bridge, Secret, folder_of, scrub, seeded_rng, strip_userinfo, with_retry};
+use crate::remote::{
+    Bridge, DEFAULT_MAX_OBJECT_BYTES, Secret, append_bounded, folder_of, scrub, seeded_rng,
+    strip_userinfo, too_large, with_retry,
+};
 use crate::{ArtifactStore, validate_key};
 use agent_core::SplitMix64;
 use agent_core::persist::sha256_hex;
@@ -63,6 +70,10 @@ pub struct S3Config {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Largest object `get` downloads (default: an artifact blob at its
+    /// limit, [`crate::local::MAX_OBJECT_BYTES`], about 1 GiB); a larger one
+    /// is [`StoreError::Corrupt`], not an allocation.
+    pub max_object_bytes: u64,
 }
 
 impl std::fmt::Debug for S3Config {
@@ -83,6 +94,7 @@ impl std::fmt::Debug for S3Config {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
+            .field("max_object_bytes", &self.max_object_bytes)
             .finish()
     }
 }
@@ -117,6 +129,7 @@ impl S3Config {
             timeout: Duration::from_secs(300),
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            max_object_bytes: DEFAULT_MAX_OBJECT_BYTES,
         }
     }
 
@@ -153,6 +166,12 @@ impl S3Config {
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// See [`S3Config::max_object_bytes`].
+    pub fn with_max_object_bytes(mut self, max: u64) -> Self {
+        self.max_object_bytes = max;
         self
     }
 
@@ -382,6 +401,7 @@ impl ArtifactStore for S3Store {
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let path = self.path(key)?;
+        let max = self.cfg.max_object_bytes;
         let fetched = with_retry(&self.cfg.retry, &self.rng, || {
             let client = self.client.clone();
             let path = path.clone();
@@ -393,12 +413,24 @@ impl ArtifactStore for S3Store {
                         .attributes
                         .get(&Attribute::Metadata(SHA256_METADATA.into()))
                         .map(|v| v.to_string());
-                    let bytes = res.bytes().await?;
-                    Ok::<_, object_store::Error>((bytes, sum))
+                    // Refused from the declared length, before any of the body.
+                    if res.meta.size > max {
+                        return Ok(Err(res.meta.size));
+                    }
+                    // The capacity is the declared length, at most `max`.
+                    let mut bytes = Vec::with_capacity(res.meta.size as usize);
+                    let mut body = res.into_stream();
+                    while let Some(chunk) = body.try_next().await? {
+                        if !append_bounded(&mut bytes, &chunk, max) {
+                            return Ok(Err(bytes.len() as u64 + chunk.len() as u64));
+                        }
+                    }
+                    Ok::<_, object_store::Error>(Ok((bytes, sum)))
                 })
                 .ok_or_else(|| self.runtime_gone())?;
             match r {
-                Ok(v) => Ok(Some(v)),
+                Ok(Ok(v)) => Ok(Some(v)),
+                Ok(Err(size)) => Err(too_large(self.describe(), key, size, max)),
                 Err(e) if Self::is_missing_object(&e) => Ok(None),
                 Err(e) => Err(self.error(key, e)),
             }
@@ -418,7 +450,7 @@ impl ArtifactStore for S3Store {
                 });
             }
         }
-        Ok(Some(bytes.to_vec()))
+        Ok(Some(bytes))
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {

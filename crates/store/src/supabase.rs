@@ -19,13 +19,22 @@
 //! server-side row cap (the original suite lost everything past 1000 rows)
 //! can truncate it silently.
 //!
+//! Size: `get` refuses an object larger than
+//! [`SupabaseConfig::max_object_bytes`] from its `Content-Length`, before
+//! downloading, and stops reading a body that runs past the limit (a server
+//! that sends no length or lies about it). Other answers are read up to
+//! [`MAX_REPLY_BYTES`]; an error's body only up to its first 64 KiB.
+//!
 //! Integrity: Supabase keeps no checksum we can read back portably, so `get`
 //! returns the bytes as served; [`crate::ModelRegistry`] verifies every blob
 //! against the sha256 in `LATEST.json` and the artifact's own manifest.
 
 use crate::cached::RetryPolicy;
 use crate::error::StoreError;
-use crate::remote::{Bridge, Secret, folder_of, scrub, seeded_rng, strip_userinfo, with_retry};
+use crate::remote::{
+    Bridge, DEFAULT_MAX_OBJECT_BYTES, Secret, append_bounded, folder_of, scrub, seeded_rng,
+    strip_userinfo, too_large, with_retry,
+};
 use crate::{ArtifactStore, validate_key};
 use agent_core::SplitMix64;
 use serde::{Deserialize, Serialize};
@@ -40,6 +49,12 @@ pub const KEY_ENV_VARS: [&str; 3] = [
     "SUPABASE_SERVICE_KEY",
     "SUPABASE_KEY",
 ];
+
+/// Largest answer read other than a downloaded object (a list page, an
+/// upload's or delete's reply).
+pub const MAX_REPLY_BYTES: u64 = 16 << 20;
+/// How much of an error answer's body is read (only its start is reported).
+const ERROR_BODY_BYTES: u64 = 64 << 10;
 
 /// How to reach a Supabase Storage bucket. `Debug` redacts the key.
 #[derive(Clone)]
@@ -64,6 +79,10 @@ pub struct SupabaseConfig {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Largest object `get` downloads (default: an artifact blob at its
+    /// limit, [`crate::local::MAX_OBJECT_BYTES`], about 1 GiB); a larger one
+    /// is [`StoreError::Corrupt`], not an allocation.
+    pub max_object_bytes: u64,
 }
 
 impl std::fmt::Debug for SupabaseConfig {
@@ -78,6 +97,7 @@ impl std::fmt::Debug for SupabaseConfig {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
+            .field("max_object_bytes", &self.max_object_bytes)
             .finish()
     }
 }
@@ -115,6 +135,7 @@ impl SupabaseConfig {
             timeout: Duration::from_secs(300),
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            max_object_bytes: DEFAULT_MAX_OBJECT_BYTES,
         }
     }
 
@@ -136,6 +157,12 @@ impl SupabaseConfig {
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// See [`SupabaseConfig::max_object_bytes`].
+    pub fn with_max_object_bytes(mut self, max: u64) -> Self {
+        self.max_object_bytes = max;
         self
     }
 
@@ -283,6 +310,12 @@ impl SupabaseStore {
 
     /// Send one request on the store's runtime; transport failures become
     /// `Unreachable`, the status and body are returned as they are.
+    ///
+    /// A successful answer's body is read up to `limit` bytes: one declaring
+    /// more is refused before its body is read, one streaming more is cut
+    /// off at the first chunk past it; both are [`StoreError::Corrupt`]. An
+    /// error answer's body is read up to [`ERROR_BODY_BYTES`], the rest
+    /// dropped.
     fn send(
         &self,
         key: &str,
@@ -290,6 +323,7 @@ impl SupabaseStore {
         url: String,
         headers: &[(&'static str, &'static str)],
         body: Option<Vec<u8>>,
+        limit: u64,
     ) -> Result<Reply, StoreError> {
         let secret = self.cfg.key.expose();
         let mut req = self
@@ -306,25 +340,41 @@ impl SupabaseStore {
         let r = self
             .bridge
             .run(async move {
-                let resp = req.send().await?;
+                let mut resp = req.send().await?;
                 let status = resp.status().as_u16();
-                let body = resp.bytes().await?;
-                Ok::<_, reqwest::Error>(Reply {
-                    status,
-                    body: body.to_vec(),
-                })
+                let ok = (200..300).contains(&status);
+                let max = if ok { limit } else { ERROR_BODY_BYTES };
+                let declared = resp.content_length();
+                if ok && let Some(n) = declared.filter(|&n| n > max) {
+                    return Ok(Err(n));
+                }
+                // The capacity is the declared length, at most `max`.
+                let mut body = Vec::with_capacity(declared.unwrap_or(0).min(max) as usize);
+                while let Some(chunk) = resp.chunk().await? {
+                    if !append_bounded(&mut body, &chunk, max) {
+                        if ok {
+                            return Ok(Err(body.len() as u64 + chunk.len() as u64));
+                        }
+                        break;
+                    }
+                }
+                Ok::<_, reqwest::Error>(Ok(Reply { status, body }))
             })
             .ok_or_else(|| StoreError::Unreachable {
                 store: self.describe(),
                 why: "the store's I/O runtime stopped".into(),
             })?;
-        r.map_err(|e| StoreError::Unreachable {
-            store: self.describe(),
-            why: scrub(
-                format!("`{key}`: {}", error_chain(&e.without_url())),
-                &[&self.cfg.key],
-            ),
-        })
+        match r {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(size)) => Err(too_large(self.describe(), key, size, limit)),
+            Err(e) => Err(StoreError::Unreachable {
+                store: self.describe(),
+                why: scrub(
+                    format!("`{key}`: {}", error_chain(&e.without_url())),
+                    &[&self.cfg.key],
+                ),
+            }),
+        }
     }
 
     /// Turn a non-2xx reply into an error: 5xx, 408 and 429 may pass, other
@@ -406,6 +456,7 @@ impl SupabaseStore {
                     url.clone(),
                     &[("content-type", "application/json")],
                     Some(body.clone()),
+                    MAX_REPLY_BYTES,
                 )?;
                 if (200..300).contains(&r.status) {
                     Ok(r)
@@ -487,6 +538,7 @@ impl ArtifactStore for SupabaseStore {
                     ("cache-control", "no-cache"),
                 ],
                 Some(bytes.to_vec()),
+                MAX_REPLY_BYTES,
             )?;
             if (200..300).contains(&r.status) {
                 Ok(())
@@ -500,7 +552,14 @@ impl ArtifactStore for SupabaseStore {
         validate_key(key)?;
         let url = self.object_url(&self.full_key(key));
         with_retry(&self.cfg.retry, &self.rng, || {
-            let r = self.send(key, reqwest::Method::GET, url.clone(), &[], None)?;
+            let r = self.send(
+                key,
+                reqwest::Method::GET,
+                url.clone(),
+                &[],
+                None,
+                self.cfg.max_object_bytes,
+            )?;
             if (200..300).contains(&r.status) {
                 Ok(Some(r.body))
             } else if Self::is_not_found(&r) {
@@ -546,6 +605,7 @@ impl ArtifactStore for SupabaseStore {
                 url.clone(),
                 &[("content-type", "application/json")],
                 Some(body.clone()),
+                MAX_REPLY_BYTES,
             )?;
             // Deleting what is not there answers 200 with an empty list; some
             // versions say 404. Both mean "gone".

@@ -401,3 +401,30 @@ async fn the_sync_api_works_inside_a_current_thread_runtime() {
     drop(s3);
     drop(server);
 }
+
+#[test]
+fn an_object_over_max_object_bytes_is_refused_from_its_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = S3Server::start(dir.path(), loopback());
+    let s3 = S3Store::new(config(&server)).unwrap();
+    s3.put("models/big.ctart", &[7u8; 4096]).unwrap();
+    s3.put("models/fits.ctart", &[7u8; 1000]).unwrap();
+    let small = S3Store::new(config(&server).with_max_object_bytes(1000)).unwrap();
+    assert_eq!(
+        small.get("models/fits.ctart").unwrap().map(|b| b.len()),
+        Some(1000)
+    );
+    let err = small.get("models/big.ctart").unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{text}");
+    assert!(
+        text.contains("4096 bytes") && text.contains("more than the 1000 allowed"),
+        "{text}"
+    );
+    assert!(!text.contains(SK) && !text.contains(AK), "{text}");
+    // The default limit is an artifact blob at its limit.
+    assert_eq!(
+        S3Config::new(BUCKET).max_object_bytes,
+        store::local::MAX_OBJECT_BYTES
+    );
+}

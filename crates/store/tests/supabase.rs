@@ -634,3 +634,98 @@ fn from_env_reads_the_original_suites_variables() {
         set(v, None);
     }
 }
+
+#[test]
+fn an_object_over_max_object_bytes_is_refused_from_its_length() {
+    let server = Server::start();
+    server.seed("models/big.ctart", &[7u8; 4096]);
+    server.seed("models/fits.ctart", &[7u8; 1000]);
+    let mut cfg = SupabaseConfig::new(server.url(), KEY)
+        .with_retry(quick_retry(3))
+        .with_max_object_bytes(1000);
+    cfg.timeout = Duration::from_secs(20);
+    let s = SupabaseStore::new(cfg).unwrap();
+    assert_eq!(
+        s.get("models/fits.ctart").unwrap().map(|b| b.len()),
+        Some(1000)
+    );
+    let before = server.mock.requests.load(Ordering::Relaxed);
+    let err = s.get("models/big.ctart").unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{text}");
+    assert!(
+        text.contains("4096 bytes") && text.contains("more than the 1000 allowed"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(KEY) && !text.contains("service-role"),
+        "{text}"
+    );
+    // Not retried: a bigger object will not shrink.
+    assert_eq!(server.mock.requests.load(Ordering::Relaxed), before + 1);
+}
+
+/// A loopback HTTP/1.1 server answering every request with 200 and a
+/// chunked body that never ends (no `Content-Length`); counts the bytes it
+/// managed to send.
+fn endless_body_server() -> (String, Arc<AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut sock) = conn else { continue };
+            let sent = counter.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = sock.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ntransfer-encoding: chunked\r\n\r\n",
+                );
+                let chunk = format!("1000\r\n{}\r\n", "x".repeat(0x1000));
+                while sock.write_all(chunk.as_bytes()).is_ok() {
+                    sent.fetch_add(0x1000, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    (url, sent)
+}
+
+#[test]
+fn a_body_that_never_ends_is_cut_off_past_max_object_bytes() {
+    let (url, sent) = endless_body_server();
+    let mut cfg = SupabaseConfig::new(url, KEY)
+        .with_retry(quick_retry(3))
+        .with_max_object_bytes(64 << 10);
+    cfg.timeout = Duration::from_secs(60);
+    let s = SupabaseStore::new(cfg).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(s.get("models/endless.ctart").map(|b| b.map(|b| b.len())));
+    });
+    let err = rx
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the download was not cut off")
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{text}");
+    assert!(
+        text.contains(&format!("more than the {} allowed", 64 << 10)),
+        "{text}"
+    );
+    assert!(!text.contains(KEY), "{text}");
+    // The client stopped reading: the server could not push more than what
+    // socket buffers hold past the limit.
+    std::thread::sleep(Duration::from_millis(200));
+    let n = sent.load(Ordering::Relaxed);
+    assert!(n < 64 << 20, "the server sent {n} bytes");
+}

@@ -17,6 +17,7 @@
 //!   again; that fire is skipped and reported.
 
 use crate::config::{MissedPolicy, ScheduledJob};
+use agent_core::persist::Symlinks;
 use chrono::{DateTime, Utc};
 use croner::Cron;
 use std::collections::BTreeMap;
@@ -144,9 +145,17 @@ impl Scheduler {
     }
 }
 
-/// Last fire times by job name, persisted as JSON (atomic writes).
+/// Largest schedule state file read (a name and a time per job).
+pub const MAX_STATE_BYTES: u64 = 1 << 20;
+
+/// Last fire times by job name, persisted as JSON (atomic writes). A
+/// missing, unreadable or invalid file is an empty state (jobs then follow
+/// the missed-run policy); it is read through
+/// [`read_bounded`](agent_core::persist::read_bounded): at most
+/// [`MAX_STATE_BYTES`], never through a symbolic link (the file is only ever
+/// written by `write_atomic`), and a FIFO or device is refused, not read.
 pub fn read_state(path: &Path) -> BTreeMap<String, DateTime<Utc>> {
-    std::fs::read(path)
+    agent_core::persist::read_bounded(path, MAX_STATE_BYTES, Symlinks::Refuse)
         .ok()
         .and_then(|b| serde_json::from_slice::<BTreeMap<String, String>>(&b).ok())
         .map(|m| {

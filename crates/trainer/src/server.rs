@@ -181,6 +181,9 @@ pub struct JobRecord {
 
 /// Finished jobs kept in the table (and its file); older ones are dropped.
 const MAX_FINISHED_JOBS: usize = 1000;
+/// Largest job table file read at start (a thousand finished jobs with
+/// their specs, metrics and messages take a few MiB).
+pub const MAX_JOBS_FILE_BYTES: u64 = 64 << 20;
 /// How long shutdown waits, after the grace period, for a job that had
 /// already begun publishing its model (a few store writes).
 const PUBLISH_WAIT: Duration = Duration::from_secs(30);
@@ -340,22 +343,26 @@ impl Shared {
 }
 
 /// Read the saved table: jobs it shows as queued or running were cut off by
-/// a crash and are marked interrupted.
+/// a crash and are marked interrupted. At most [`MAX_JOBS_FILE_BYTES`] are
+/// read, never through a symbolic link (the file is only ever written by
+/// `write_atomic`); a FIFO or device is refused, not read.
 fn load_jobs(path: &std::path::Path) -> Result<Table, String> {
-    let text = match std::fs::read(path) {
+    use agent_core::{CoreError, persist};
+    let text = match persist::read_bounded(path, MAX_JOBS_FILE_BYTES, persist::Symlinks::Refuse) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(CoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Table {
                 next_id: 1,
                 ..Table::default()
             });
         }
-        Err(e) => return Err(format!("cannot read the job table {}: {e}", path.display())),
+        Err(e) => return Err(format!("cannot read the job table: {e}")),
     };
     let file: JobsFile = serde_json::from_slice(&text).map_err(|e| {
         format!(
-            "the job table {} is not valid ({e}); move it aside to start with an empty table",
-            path.display()
+            "the job table {} is not valid ({}); move it aside to start with an empty table",
+            path.display(),
+            store::describe_json_error(&e)
         )
     })?;
     let mut t = Table {

@@ -10,10 +10,33 @@
 
 use crate::error::TrainError;
 use crate::orchestrator::symbol_of;
+use agent_core::CoreError;
+use agent_core::persist::{Symlinks, read_bounded};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Largest token registry file read.
+pub const MAX_REGISTRY_BYTES: u64 = 16 << 20;
+/// Largest symbols file read (one symbol a line).
+pub const MAX_SYMBOLS_FILE_BYTES: u64 = 1 << 20;
+
+/// The file at `path`, bounded, or `None` when there is none. A FIFO or
+/// device is refused, not read.
+fn read_optional(
+    path: &Path,
+    limit: u64,
+    symlinks: Symlinks,
+) -> Result<Option<Vec<u8>>, TrainError> {
+    match read_bounded(path, limit, symlinks) {
+        Ok(b) => Ok(Some(b)),
+        Err(CoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
 
 /// One known token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,13 +54,19 @@ pub struct TokenRegistry {
 }
 
 impl TokenRegistry {
-    /// Read `path`; a missing file is an empty registry.
+    /// Read `path`; a missing file is an empty registry. At most
+    /// [`MAX_REGISTRY_BYTES`] are read, never through a symbolic link (the
+    /// file is only ever written by [`TokenRegistry::save`]).
     pub fn load(path: &Path) -> Result<Self, TrainError> {
-        match std::fs::read(path) {
-            Ok(b) => serde_json::from_slice(&b)
-                .map_err(|e| TrainError::Data(format!("token registry {}: {e}", path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(TrainError::io(path, e)),
+        match read_optional(path, MAX_REGISTRY_BYTES, Symlinks::Refuse)? {
+            Some(b) => serde_json::from_slice(&b).map_err(|e| {
+                TrainError::Data(format!(
+                    "token registry {}: {}",
+                    path.display(),
+                    store::describe_json_error(&e)
+                ))
+            }),
+            None => Ok(Self::default()),
         }
     }
 
@@ -55,7 +84,9 @@ pub enum TokenSource {
     /// `*.csv` files in a directory; the symbol is the file stem up to the
     /// first `-`/`_` (`SOLUSDT-1h.csv` -> `SOLUSDT`).
     CandleDir(PathBuf),
-    /// One symbol per line; `#` comments and blank lines ignored.
+    /// One symbol per line; `#` comments and blank lines ignored; at most
+    /// [`MAX_SYMBOLS_FILE_BYTES`] (the file may be a symbolic link a user
+    /// made).
     SymbolsFile(PathBuf),
 }
 
@@ -82,11 +113,21 @@ impl TokenSource {
                 }
             }
             TokenSource::SymbolsFile(path) => {
-                let text = match std::fs::read_to_string(path) {
-                    Ok(t) => t,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-                    Err(e) => return Err(TrainError::io(path, e)),
+                let Some(bytes) = read_optional(path, MAX_SYMBOLS_FILE_BYTES, Symlinks::Follow)?
+                else {
+                    return Ok(out);
                 };
+                let text = std::str::from_utf8(&bytes).map_err(|e| {
+                    let line = bytes[..e.valid_up_to()]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                        + 1;
+                    TrainError::Data(format!(
+                        "symbols file {} line {line}: not valid UTF-8 text",
+                        path.display()
+                    ))
+                })?;
                 for line in text.lines() {
                     let s = line.split('#').next().unwrap_or("").trim();
                     if !s.is_empty() {

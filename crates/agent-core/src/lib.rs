@@ -20,7 +20,8 @@ pub use atomic::write_atomic;
 pub use dataset::{Dataset, check_feature_width};
 pub use error::{CoreError, Result};
 pub use model_selection::{
-    Direction, Fold, GridEntry, GridResult, GridSearch, TimeSeriesSplit, product2,
+    Direction, Fold, GridEntry, GridResult, GridSearch, Purge, PurgedSplit, TimeSeriesSplit,
+    fraction_cuts, product2, purge_by_label_end, purged_split,
 };
 pub use persist::{ArtifactFiles, Manifest, ModelInfo, Persist};
 pub use preprocessing::StandardScaler;

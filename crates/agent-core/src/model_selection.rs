@@ -1,12 +1,148 @@
 //! Time-ordered model selection: scikit-learn's `TimeSeriesSplit` fold for
 //! fold, and a grid search that scores every (point, fold) pair in parallel.
 //! There is deliberately no shuffled K-fold here: on market data it leaks.
+//!
+//! Labels that look ahead (a forward return over `h` bars, a reward paid out
+//! over the next bars) make the last `h` rows before any boundary leak the
+//! period after it. [`Purge`] is the one place that arithmetic lives: every
+//! chronological split ([`purged_split`], [`TimeSeriesSplit::purge`],
+//! [`purge_by_label_end`]) drops at least the label horizon before each
+//! boundary, plus an optional embargo the caller may add (never subtract).
 
 use crate::error::{CoreError, Result};
 use crate::progress::{Progress, ProgressEvent};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
+
+/// How far labels look ahead and how much more to drop at a boundary.
+///
+/// A row `i` whose label is known only at row `i + label_horizon` may train a
+/// model evaluated from row `b` on only if `i + label_horizon + embargo < b`:
+/// the `label_horizon + embargo` rows before each boundary are dropped from
+/// the earlier period, and the later period keeps every row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purge {
+    /// Rows (bars, windows) a label looks ahead; 0 only for labels that
+    /// use nothing after their own row.
+    pub label_horizon: usize,
+    /// Extra rows dropped beyond the horizon (serial correlation of features).
+    pub embargo: usize,
+}
+
+impl Purge {
+    /// Purge exactly the label horizon, no embargo.
+    pub fn new(label_horizon: usize) -> Self {
+        Self {
+            label_horizon,
+            embargo: 0,
+        }
+    }
+
+    /// Add `rows` of embargo on top of the horizon.
+    pub fn embargo(mut self, rows: usize) -> Self {
+        self.embargo = rows;
+        self
+    }
+
+    /// Rows dropped before each boundary: `label_horizon + embargo`.
+    pub fn gap(&self) -> usize {
+        self.label_horizon.saturating_add(self.embargo)
+    }
+}
+
+/// A chronological split into consecutive periods with the purge applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgedSplit {
+    /// The purge used at every boundary.
+    pub purge: Purge,
+    /// Row ranges of the periods, oldest first; `periods[k].end + gap ==
+    /// periods[k + 1].start`.
+    pub periods: Vec<Range<usize>>,
+    /// Rows dropped in all (`gap` per boundary).
+    pub purged_rows: usize,
+}
+
+/// Row indices where periods start, from the shares of the leading periods:
+/// cut `k` is `floor((fractions[0] + ... + fractions[k]) * n)`; the last
+/// period takes the rest. Each share must be in (0, 1) and their sum < 1.
+pub fn fraction_cuts(n: usize, fractions: &[f64]) -> Result<Vec<usize>> {
+    let mut acc = 0.0;
+    let mut cuts = Vec::with_capacity(fractions.len());
+    for &f in fractions {
+        if !(f > 0.0 && f < 1.0) {
+            return Err(CoreError::invalid_param("fraction", f, "must be in (0, 1)"));
+        }
+        acc += f;
+        if acc >= 1.0 {
+            return Err(CoreError::invalid_param(
+                "fraction",
+                acc,
+                "the shares of the leading periods must sum to less than 1",
+            ));
+        }
+        cuts.push((acc * n as f64).floor() as usize);
+    }
+    Ok(cuts)
+}
+
+/// Split rows `0..n` at `cuts` (increasing row indices where a new period
+/// starts), dropping `purge.gap()` rows at the end of every period but the
+/// last. Errors when a period would be empty.
+pub fn purged_split(n: usize, cuts: &[usize], purge: Purge) -> Result<PurgedSplit> {
+    let gap = purge.gap();
+    let mut periods = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0usize;
+    for (k, &cut) in cuts.iter().enumerate() {
+        if cut <= start || cut >= n {
+            return Err(CoreError::InvalidData(format!(
+                "cannot split {n} rows at {cuts:?}: cut {k} ({cut}) must lie strictly between \
+                 the previous cut ({start}) and {n}"
+            )));
+        }
+        let end = cut.saturating_sub(gap);
+        if end <= start {
+            return Err(CoreError::InvalidData(format!(
+                "period {k} (rows {start}..{cut}) has {} rows, none left after purging {gap} \
+                 (label horizon {} + embargo {}) before row {cut}; use more data or fewer periods",
+                cut - start,
+                purge.label_horizon,
+                purge.embargo
+            )));
+        }
+        periods.push(start..end);
+        start = cut;
+    }
+    if start >= n {
+        return Err(CoreError::InvalidData(format!(
+            "cannot split {n} rows: the last period is empty"
+        )));
+    }
+    periods.push(start..n);
+    Ok(PurgedSplit {
+        purge,
+        periods,
+        purged_rows: gap * cuts.len(),
+    })
+}
+
+/// Purge by time for rows that do not sit on one bar grid (several pairs,
+/// decision windows): keep the rows of `earlier` whose label is complete
+/// (`label_end[r]`, exclusive, in the unit of `boundary`) at least `embargo`
+/// before `boundary`, the start of the next period. Returns the number
+/// dropped. A row-indexed label looking `h` rows ahead ends at `r + h + 1`,
+/// which makes this drop the same `h + embargo` rows as [`purged_split`].
+pub fn purge_by_label_end(
+    earlier: &mut Vec<usize>,
+    label_end: &[i64],
+    boundary: i64,
+    embargo: i64,
+) -> usize {
+    let before = earlier.len();
+    let limit = boundary.saturating_sub(embargo.max(0));
+    earlier.retain(|&r| label_end.get(r).is_some_and(|&e| e <= limit));
+    before - earlier.len()
+}
 
 /// One fold: contiguous train rows strictly before contiguous test rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,6 +183,13 @@ impl TimeSeriesSplit {
     /// that look ahead cannot overlap the test period (purging).
     pub fn gap(mut self, gap: usize) -> Self {
         self.gap = gap;
+        self
+    }
+
+    /// Purge `purge.gap()` rows before each test block; an explicit
+    /// [`gap`](Self::gap) can only make it larger.
+    pub fn purge(mut self, purge: Purge) -> Self {
+        self.gap = self.gap.max(purge.gap());
         self
     }
 
@@ -292,6 +435,102 @@ mod tests {
     fn ts_split_rejects_too_many_splits() {
         assert!(TimeSeriesSplit::new(5).split(5).is_err());
         assert!(TimeSeriesSplit::new(1).split(100).is_err());
+    }
+
+    #[test]
+    fn ts_split_purge_never_shrinks_the_gap() {
+        let folds = TimeSeriesSplit::new(3)
+            .purge(Purge::new(2))
+            .split(10)
+            .unwrap();
+        assert_eq!(folds[0].train, 0..2);
+        assert_eq!(folds[0].test, 4..6);
+        let folds = TimeSeriesSplit::new(3)
+            .gap(3)
+            .purge(Purge::new(1))
+            .split(10)
+            .unwrap();
+        assert_eq!(folds[0].train, 0..1);
+        let folds = TimeSeriesSplit::new(3)
+            .purge(Purge::new(1).embargo(2))
+            .split(10)
+            .unwrap();
+        assert_eq!(folds[1].train, 0..3);
+        assert_eq!(folds[1].test, 6..8);
+    }
+
+    #[test]
+    fn purged_split_drops_the_horizon_before_each_boundary() {
+        // Horizon 0: a plain chronological split.
+        let s = purged_split(10, &[6, 8], Purge::new(0)).unwrap();
+        assert_eq!(s.periods, vec![0..6, 6..8, 8..10]);
+        assert_eq!(s.purged_rows, 0);
+        // Horizon 1: the row whose label is the first later row goes.
+        let s = purged_split(10, &[6, 8], Purge::new(1)).unwrap();
+        assert_eq!(s.periods, vec![0..5, 6..7, 8..10]);
+        assert_eq!(s.purged_rows, 2);
+        // Horizon h: no kept row's label window (i+1..=i+h) reaches a later period.
+        let h = 3;
+        let s = purged_split(20, &[10, 15], Purge::new(h)).unwrap();
+        assert_eq!(s.periods, vec![0..7, 10..12, 15..20]);
+        for w in s.periods.windows(2) {
+            assert!(w[0].end - 1 + h < w[1].start);
+            assert_eq!(w[0].end - 1 + h + 1, w[1].start);
+        }
+        // Embargo adds to the horizon.
+        let s = purged_split(20, &[10], Purge::new(3).embargo(2)).unwrap();
+        assert_eq!(s.periods, vec![0..5, 10..20]);
+        assert_eq!(s.purged_rows, 5);
+    }
+
+    #[test]
+    fn purged_split_errors_clearly_on_too_little_data() {
+        let e = purged_split(10, &[3, 5], Purge::new(2))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("period 1") && e.contains("label horizon 2"),
+            "{e}"
+        );
+        let e = purged_split(10, &[2], Purge::new(2))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("period 0") && e.contains("none left"), "{e}");
+        assert!(purged_split(10, &[10], Purge::new(0)).is_err());
+        assert!(purged_split(10, &[5, 5], Purge::new(0)).is_err());
+        assert!(purged_split(0, &[], Purge::new(0)).is_err());
+        assert_eq!(
+            purged_split(1, &[], Purge::new(5)).unwrap().periods,
+            vec![0..1]
+        );
+    }
+
+    #[test]
+    fn fraction_cuts_floor_the_cumulative_shares() {
+        assert_eq!(fraction_cuts(10, &[0.6, 0.2]).unwrap(), vec![6, 8]);
+        assert_eq!(fraction_cuts(7, &[0.5]).unwrap(), vec![3]);
+        assert!(fraction_cuts(10, &[0.6, 0.4]).is_err());
+        assert!(fraction_cuts(10, &[0.0]).is_err());
+        assert!(fraction_cuts(10, &[f64::NAN]).is_err());
+    }
+
+    #[test]
+    fn purge_by_label_end_matches_the_row_rule() {
+        // Rows 0..10 with labels 2 rows ahead end (exclusive) at r + 3.
+        let ends: Vec<i64> = (0..10).map(|r| r + 3).collect();
+        let mut rows: Vec<usize> = (0..7).collect();
+        assert_eq!(purge_by_label_end(&mut rows, &ends, 7, 0), 2);
+        assert_eq!(
+            rows,
+            purged_split(10, &[7], Purge::new(2)).unwrap().periods[0]
+                .clone()
+                .collect::<Vec<_>>()
+        );
+        let mut rows: Vec<usize> = (0..7).collect();
+        assert_eq!(purge_by_label_end(&mut rows, &ends, 7, 1), 3);
+        // A row without a recorded label end is never kept.
+        let mut rows = vec![0, 42];
+        assert_eq!(purge_by_label_end(&mut rows, &ends, 100, 0), 1);
     }
 
     #[test]

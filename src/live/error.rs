@@ -54,6 +54,14 @@ pub enum LiveError {
         #[source]
         source: BoxError,
     },
+    /// The model's training data is not what this bot serves (synthetic,
+    /// or unknown under `Loader::require_provenance`).
+    #[error("{agent}: refused the model from {from}: {why}")]
+    Provenance {
+        agent: &'static str,
+        from: String,
+        why: String,
+    },
     /// The registry has no promoted model for this agent and symbol.
     #[error("no model promoted for agent `{agent}`, symbol `{symbol}` in {store}")]
     NoModel {

@@ -6,8 +6,9 @@
 //! - [`CandleBuffer`]: the last N candles and the T0 feature row of the
 //!   newest, computed by `market::feature_matrix` (training's code path).
 //! - [`LiveModel`], [`load_dir`], [`load_latest`]: verified loading
-//!   (checksums, agent, format version by `agent_core::Persist`; feature
-//!   names and order, label order here).
+//!   (checksums, agent, format version by `agent_core::Persist`; where the
+//!   training data came from: synthetic models are refused unless a
+//!   [`Loader`] allows them; feature names and order, label order here).
 //! - [`ModelSlot`]: the serving model, swapped atomically by
 //!   [`ModelSlot::refresh`] or a background [`Refresher`]; a model that fails
 //!   validation is refused and the old one keeps serving.
@@ -41,9 +42,11 @@ pub use error::LiveError;
 pub use features::{
     Bar, CandleBuffer, DEFAULT_CAPACITY, LIVE_FEATURES, MIN_CAPACITY, check_t0_order, t0_columns,
 };
-pub use load::{LiveModel, check_pointer, load_bytes, load_dir, load_latest, load_pointer};
+pub use load::{LiveModel, Loader, check_pointer, load_bytes, load_dir, load_latest, load_pointer};
 pub use slot::{ModelSlot, Origin, RefreshOutcome, Refresher, Served};
-pub use store::{ArtifactStore, LatestPointer, LocalStore, ModelRegistry, PromotePolicy};
+pub use store::{
+    ArtifactStore, LatestPointer, LocalStore, ModelRegistry, PromotePolicy, SYNTHETIC_SYMBOL,
+};
 
 #[cfg(feature = "linucb")]
 pub use self::linucb::{ArmChoice, LiveLinUcb};

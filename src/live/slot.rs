@@ -4,7 +4,7 @@
 //! leaves the serving model in place and records why.
 
 use crate::live::error::LiveError;
-use crate::live::load::{LiveModel, latest_pointer, load_dir, load_pointer};
+use crate::live::load::{LiveModel, Loader, latest_pointer};
 use arc_swap::ArcSwapOption;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,6 +74,8 @@ pub struct ModelSlot<M> {
     refused: Mutex<Option<String>>,
     swaps: AtomicU64,
     polls: AtomicU64,
+    /// How refreshes load models (which training data is accepted).
+    loader: Loader,
 }
 
 impl<M> std::fmt::Debug for ModelSlot<M> {
@@ -95,14 +97,22 @@ impl<M: LiveModel> Default for ModelSlot<M> {
 }
 
 impl<M: LiveModel> ModelSlot<M> {
-    /// A slot serving nothing yet.
+    /// A slot serving nothing yet, loading with the default [`Loader`]
+    /// (no synthetic models).
     pub fn empty() -> Self {
+        Self::with_loader(Loader::new())
+    }
+
+    /// A slot serving nothing yet whose refreshes load with `loader`, e.g.
+    /// `Loader::new().allow_synthetic(true)`.
+    pub fn with_loader(loader: Loader) -> Self {
         Self {
             current: ArcSwapOption::empty(),
             last_error: Mutex::new(None),
             refused: Mutex::new(None),
             swaps: AtomicU64::new(0),
             polls: AtomicU64::new(0),
+            loader,
         }
     }
 
@@ -115,7 +125,7 @@ impl<M: LiveModel> ModelSlot<M> {
 
     /// A slot serving the artifact in `dir`.
     pub fn from_dir(dir: &Path) -> Result<Self, LiveError> {
-        Self::new(load_dir(dir)?, Origin::Dir(dir.to_path_buf()))
+        Self::new(Loader::new().load_dir(dir)?, Origin::Dir(dir.to_path_buf()))
     }
 
     /// A slot serving the registry's current model for `symbol`, or empty
@@ -171,7 +181,9 @@ impl<M: LiveModel> ModelSlot<M> {
         }
     }
 
-    /// Check `model` for live use and make it the serving one.
+    /// Check `model` for live use and make it the serving one. Its
+    /// provenance is not checked here: a model handed over in code is the
+    /// caller's to vouch for (loading from a directory or a registry checks).
     pub fn install(&self, model: M, origin: Origin) -> Result<(), LiveError> {
         model.check_live()?;
         self.current.store(Some(Arc::new(Served { model, origin })));
@@ -208,7 +220,7 @@ impl<M: LiveModel> ModelSlot<M> {
             };
         }
         let mut transient = false;
-        let outcome = match load_pointer::<M, S>(registry, &pointer) {
+        let outcome = match self.loader.load_pointer::<M, S>(registry, &pointer) {
             Ok(model) => {
                 let origin = Origin::Registry {
                     key: pointer.key.clone(),

@@ -82,7 +82,9 @@ pub struct TrainArgs {
     pub agent: String,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Symbol the model is published under (default from config: GLOBAL).
+    /// Symbol the model is published under (default: `[data] symbol`, else
+    /// the symbol the candle files are of; synthetic data always publishes
+    /// under `_synthetic`).
     #[arg(long)]
     pub symbol: Option<String>,
     /// Agent parameters as a JSON object, e.g. '{"alpha": 0.5}'; overrides
@@ -109,7 +111,8 @@ pub struct EvaluateArgs {
     /// current model of --symbol.
     #[arg(long, value_name = "DIR", conflicts_with = "symbol")]
     pub model: Option<PathBuf>,
-    /// Symbol whose current model to score (default from config: GLOBAL).
+    /// Symbol whose current model to score (default: `[data] symbol`, else
+    /// the symbol the data is of; `_synthetic` for synthetic data).
     #[arg(long)]
     pub symbol: Option<String>,
     #[command(flatten)]

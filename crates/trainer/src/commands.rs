@@ -147,7 +147,7 @@ pub fn train(
     let symbol = args
         .symbol
         .clone()
-        .unwrap_or_else(|| app.config.data.symbol.clone());
+        .or_else(|| app.config.data.symbol.clone());
     let mut outcomes = Vec::new();
     let mut failed: Vec<TrainError> = Vec::new();
     for name in &names {
@@ -184,6 +184,10 @@ pub fn train(
                         )
                     };
                     w(out, format!("{:<14} {}", o.agent, o.summary))?;
+                    w(
+                        out,
+                        format!("{:<14} published under {} ({})", "", o.symbol, o.provenance),
+                    )?;
                     w(
                         out,
                         format!(
@@ -231,18 +235,38 @@ pub fn train(
     }
 }
 
+/// The symbol jobs with no `--data` and no `--symbol` publish under:
+/// `[data] symbol`, else the one the configured data is of (`_synthetic`
+/// for the synthetic market).
+pub fn default_symbol(app: &App) -> Result<String, TrainError> {
+    crate::orchestrator::job_symbol(&JobSpec {
+        agent: String::new(),
+        data: app.config.data.spec(),
+        params: json!({}),
+        symbol: app.config.data.symbol.clone(),
+        force: false,
+    })
+}
+
 /// `evaluate <agent>`.
 pub fn evaluate(app: &App, args: &EvaluateArgs, out: &mut dyn Write) -> Result<(), TrainError> {
+    let data = app.data_spec(&args.data);
     let model = match &args.model {
         Some(dir) => ModelRef::Dir(dir.clone()),
+        // By default the current model of the symbol the data is of.
         None => ModelRef::Current {
-            symbol: args
-                .symbol
-                .clone()
-                .unwrap_or_else(|| app.config.data.symbol.clone()),
+            symbol: crate::orchestrator::job_symbol(&JobSpec {
+                agent: args.agent.clone(),
+                data: data.clone(),
+                params: json!({}),
+                symbol: args
+                    .symbol
+                    .clone()
+                    .or_else(|| app.config.data.symbol.clone()),
+                force: false,
+            })?,
         },
     };
-    let data = app.data_spec(&args.data);
     let metrics = app.orch.evaluate(&args.agent, &model, &data)?;
     if args.json {
         return w(
@@ -301,6 +325,14 @@ pub fn models(app: &App, cmd: &ModelsCommand, out: &mut dyn Write) -> Result<(),
                     format!(
                         "{:<14} {:<10} {:<26} {}",
                         p.agent, p.symbol, p.promoted_at, p.key
+                    ),
+                )?;
+                w(
+                    out,
+                    format!(
+                        "{:<14} data: {}",
+                        "",
+                        agent_core::provenance::describe(p.provenance.as_ref())
                     ),
                 )?;
             }
@@ -544,7 +576,7 @@ pub fn run_agents(
     orch: &Orchestrator,
     agent_names: &[String],
     data: &DataSpec,
-    symbol: &str,
+    symbol: Option<&str>,
     force: bool,
 ) -> String {
     let names: Vec<String> = if agent_names.iter().any(|a| a == "all") {
@@ -558,7 +590,7 @@ pub fn run_agents(
             agent: a.clone(),
             data: data.clone(),
             params: json!({}),
-            symbol: symbol.to_string(),
+            symbol: symbol.map(str::to_string),
             force,
         };
         match orch.train(&spec, &|_| {}) {
@@ -621,7 +653,7 @@ pub fn start_token_watcher(
             tokens.join(", "),
             agents.join(", ")
         );
-        let line = run_agents(&orch, &agents, &data, &symbol, false);
+        let line = run_agents(&orch, &agents, &data, symbol.as_deref(), false);
         eprintln!("tokens: {line}");
     });
     Ok(Some(crate::tokens::watch(

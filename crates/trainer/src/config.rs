@@ -80,14 +80,17 @@ impl Default for StoreConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DataConfig {
-    /// Candle CSVs; empty means the synthetic market.
+    /// Candle CSVs; when empty, the CSVs of `candles_dir`; when that is
+    /// not set either, the synthetic market.
     pub files: Vec<PathBuf>,
     /// Directory of candle CSVs (the token registry watches it).
     pub candles_dir: Option<PathBuf>,
     pub synthetic_seed: u64,
     pub synthetic_bars: usize,
-    /// Symbol models are published under.
-    pub symbol: String,
+    /// Symbol models of real data are published under when a job names
+    /// none; by default the one symbol the candle files are of. Synthetic
+    /// runs always publish under `store::SYNTHETIC_SYMBOL`.
+    pub symbol: Option<String>,
 }
 
 impl Default for DataConfig {
@@ -97,23 +100,29 @@ impl Default for DataConfig {
             candles_dir: None,
             synthetic_seed: 42,
             synthetic_bars: 20_000,
-            symbol: "GLOBAL".into(),
+            symbol: None,
         }
     }
 }
 
 impl DataConfig {
-    /// The data of a job with no `--data`.
+    /// The data of a job with no `--data`: `files`, else every CSV of
+    /// `candles_dir` (none there is an error when the job loads them, not
+    /// a silent switch to generated prices), else the synthetic market.
     pub fn spec(&self) -> DataSpec {
-        if self.files.is_empty() {
-            DataSpec::Synthetic {
+        if !self.files.is_empty() {
+            return DataSpec::CsvFiles {
+                paths: self.files.clone(),
+            };
+        }
+        match &self.candles_dir {
+            Some(dir) => DataSpec::CsvFiles {
+                paths: crate::tokens::TokenSource::CandleDir(dir.clone()).candle_files(),
+            },
+            None => DataSpec::Synthetic {
                 seed: self.synthetic_seed,
                 bars: self.synthetic_bars,
-            }
-        } else {
-            DataSpec::CsvFiles {
-                paths: self.files.clone(),
-            }
+            },
         }
     }
 }

@@ -56,9 +56,11 @@ pub struct JobSpec {
     /// Agent hyperparameters; validated by the agent before training.
     #[serde(default = "empty_object")]
     pub params: serde_json::Value,
-    /// Symbol the model is published under.
-    #[serde(default = "default_symbol")]
-    pub symbol: String,
+    /// Symbol the model is published under; by default the one the data
+    /// is of (see `orchestrator::job_symbol`). Synthetic data always
+    /// publishes under `store::SYNTHETIC_SYMBOL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
     /// Promote even when the new model scores worse than the current one.
     #[serde(default)]
     pub force: bool,
@@ -66,10 +68,6 @@ pub struct JobSpec {
 
 fn empty_object() -> serde_json::Value {
     serde_json::json!({})
-}
-
-fn default_symbol() -> String {
-    "GLOBAL".to_string()
 }
 
 /// What a finished job produced.

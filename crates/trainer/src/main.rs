@@ -175,8 +175,8 @@ fn schedule_cmd(app: &App, a: &ScheduleArgs) -> Result<(), cointrainer_trainer::
     let data = app.config.data.spec();
     let default_symbol = app.config.data.symbol.clone();
     let run_job = Arc::new(move |job: &cointrainer_trainer::config::ScheduledJob| {
-        let symbol = job.symbol.clone().unwrap_or_else(|| default_symbol.clone());
-        commands::run_agents(&orch, &job.agents, &data, &symbol, job.force)
+        let symbol = job.symbol.clone().or_else(|| default_symbol.clone());
+        commands::run_agents(&orch, &job.agents, &data, symbol.as_deref(), job.force)
     });
     run_forever(scheduler, state_file, stop, run_job);
     Ok(())

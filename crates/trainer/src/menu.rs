@@ -105,17 +105,19 @@ pub fn run(app: &App, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
             }
             "3" => commands::models(app, &ModelsCommand::List { json: false }, out),
             "4" => match pick_agent(input, out)? {
-                Some(agent) => commands::models(
-                    app,
-                    &ModelsCommand::Rollback {
-                        agent,
-                        symbol: app.config.data.symbol.clone(),
-                    },
-                    out,
-                ),
+                Some(agent) => commands::default_symbol(app).and_then(|symbol| {
+                    commands::models(app, &ModelsCommand::Rollback { agent, symbol }, out)
+                }),
                 None => continue,
             },
             "5" => {
+                let model_symbol = match commands::default_symbol(app) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        say(out, format!("error: {e}"))?;
+                        continue;
+                    }
+                };
                 let args = BacktestArgs {
                     data: no_data.clone(),
                     strategies: Vec::new(),
@@ -127,7 +129,7 @@ pub fn run(app: &App, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
                     take_profit: None,
                     window_bars: 24,
                     json: false,
-                    model_symbol: app.config.data.symbol.clone(),
+                    model_symbol,
                     lstm_threshold: 0.0,
                     regime_agent: false,
                 };

@@ -1,9 +1,12 @@
 //! The orchestrator: runs training jobs end to end.
 //!
-//! A job ([`JobSpec`]) names an agent, a data source, parameters and a
-//! symbol. Steps: load candles; run the backtest bootstrap when the agent
+//! A job ([`JobSpec`]) names an agent, a data source, parameters and
+//! optionally a symbol ([`job_symbol`]: by default the one the data is of;
+//! synthetic data always publishes under [`store::SYNTHETIC_SYMBOL`]). Steps: load candles; run the backtest bootstrap when the agent
 //! learns from strategy returns; train with a chronological split; score out
-//! of sample; save the artifact (manifest with metrics and checksums) and a
+//! of sample; save the artifact (manifest with metrics, checksums and the
+//! data's provenance: synthetic seed and parameters, or each candle file's
+//! sha256, symbol, timeframe and span) and a
 //! report directory (`metrics.json`, plots, bootstrap files); publish the
 //! artifact to the model registry and make it current only when it is not
 //! worse than the current model on the agent's metric (or when forced).
@@ -20,7 +23,7 @@ use crate::agents::{self, AgentTrainer, Bootstrap, MarketData, TrainCtx};
 use crate::error::TrainError;
 use crate::jobs::{DataSpec, JobOutcome, JobRunner, JobSpec};
 use agent_core::Direction;
-use agent_core::persist::{read_dir, to_blob};
+use agent_core::persist::{CandleFile, Provenance, read_dir, to_blob};
 use backtest::{
     Backtest, BacktestParams, Instrument, StrategyReturns, WindowSpec, spec_t2_strategies,
 };
@@ -29,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use store::{ArtifactStore, LatestPointer, ModelRegistry, PromotePolicy};
+use store::{ArtifactStore, LatestPointer, ModelRegistry, PromotePolicy, SYNTHETIC_SYMBOL};
 
 /// Where the orchestrator keeps things and the per-agent defaults.
 #[derive(Clone)]
@@ -68,7 +71,10 @@ impl OrchestratorConfig {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TrainOutcome {
     pub agent: String,
+    /// The symbol the model was published under.
     pub symbol: String,
+    /// Where the training data came from (as in the manifest).
+    pub provenance: Provenance,
     /// Out-of-sample metrics (as in the manifest).
     pub metrics: BTreeMap<String, Value>,
     pub promote_metric: String,
@@ -174,7 +180,7 @@ impl Orchestrator {
     /// name is one the agent accepts, the data files exist.
     pub fn check(&self, spec: &JobSpec) -> Result<(), TrainError> {
         let agent = agents::get(&spec.agent)?;
-        store::validate_key(&spec.symbol).map_err(|e| TrainError::Data(e.to_string()))?;
+        job_symbol(spec)?;
         let params = self.params_for(agent.name(), &spec.params)?;
         check_param_names(agent.as_ref(), &params)?;
         let paths: &[PathBuf] = match &spec.data {
@@ -200,10 +206,10 @@ impl Orchestrator {
         progress: &(dyn Fn(f64) + Sync),
     ) -> Result<TrainOutcome, TrainError> {
         let agent = agents::get(&spec.agent)?;
-        store::validate_key(&spec.symbol).map_err(|e| TrainError::Data(e.to_string()))?;
+        let symbol = job_symbol(spec)?;
         let params = self.params_for(agent.name(), &spec.params)?;
         check_param_names(agent.as_ref(), &params)?;
-        let key = (agent.name().to_string(), spec.symbol.clone());
+        let key = (agent.name().to_string(), symbol.clone());
         {
             let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
             if !set.insert(key.clone()) {
@@ -218,10 +224,10 @@ impl Orchestrator {
             key,
         };
         progress(0.0);
-        let data = load_data(&spec.data)?;
+        let data = load_data_as(&spec.data, Some(&symbol))?;
         agent_core::cancel::check()?;
         progress(LOAD_END);
-        let report_dir = self.new_report_dir(agent.name(), &spec.symbol)?;
+        let report_dir = self.new_report_dir(agent.name(), &symbol)?;
         let returns = match agent.bootstrap() {
             Bootstrap::StrategyReturns => Some(bootstrap(&data, &report_dir.join("bootstrap"))?),
             Bootstrap::Candles => None,
@@ -250,14 +256,22 @@ impl Orchestrator {
             }
         };
         let (manifest, files) = read_dir(&trained.model_dir)?;
+        if manifest.provenance.as_ref() != Some(&data.provenance) {
+            return Err(TrainError::Agent {
+                agent: agent.name().to_string(),
+                why: "the saved artifact does not record the provenance of its training data"
+                    .into(),
+            });
+        }
         let blob = to_blob(&manifest, &files)?;
         // The point of no return: a job cancelled before it never publishes,
         // and one past it is not cancelled half-way through publishing.
         agent_core::cancel::current().commit()?;
-        let published = self.registry.publish_blob(&blob, &spec.symbol, policy)?;
+        let published = self.registry.publish_blob(&blob, &symbol, policy)?;
         let outcome = TrainOutcome {
             agent: agent.name().to_string(),
-            symbol: spec.symbol.clone(),
+            symbol,
+            provenance: data.provenance.clone(),
             metrics: trained.metrics,
             promote_metric: metric.to_string(),
             key: published.key,
@@ -272,6 +286,7 @@ impl Orchestrator {
             "agent": outcome.agent,
             "symbol": outcome.symbol,
             "data": data.source,
+            "provenance": outcome.provenance,
             "params": Value::Object(params),
             "metrics": outcome.metrics,
             "promote_metric": metric,
@@ -498,35 +513,129 @@ fn check_param_names(
     Ok(())
 }
 
+/// The symbol a job publishes under. Synthetic data: always
+/// [`SYNTHETIC_SYMBOL`] (naming another is an error). Candle files: the
+/// job's own symbol when it names one (never a reserved one), else the one
+/// symbol the files' names stand for ([`symbol_of`]); files of several
+/// symbols need the job to name one (e.g. `GLOBAL` for a model of several
+/// markets). An upload needs the job to name one.
+pub fn job_symbol(spec: &JobSpec) -> Result<String, TrainError> {
+    let bad = |why: String| TrainError::Data(why);
+    let symbol = match (&spec.data, spec.symbol.as_deref()) {
+        (DataSpec::Synthetic { .. }, None) => return Ok(SYNTHETIC_SYMBOL.to_string()),
+        (DataSpec::Synthetic { .. }, Some(s)) if s == SYNTHETIC_SYMBOL => {
+            return Ok(SYNTHETIC_SYMBOL.to_string());
+        }
+        (DataSpec::Synthetic { .. }, Some(s)) => {
+            return Err(bad(format!(
+                "models of the synthetic market are published under `{SYNTHETIC_SYMBOL}`, \
+                 never under a market's symbol such as `{}`; train on candle files to \
+                 publish under a market's symbol",
+                s.chars().take(64).collect::<String>()
+            )));
+        }
+        (_, Some(s)) => s.to_string(),
+        (DataSpec::Csv { path }, None) => symbol_of(path),
+        (DataSpec::CsvFiles { paths }, None) => {
+            let symbols: BTreeSet<String> = paths.iter().map(|p| symbol_of(p)).collect();
+            match symbols.len() {
+                0 => return Err(bad("no candle files given".into())),
+                1 => symbols.into_iter().next().unwrap_or_default(),
+                n => {
+                    let shown: Vec<String> = symbols.into_iter().take(10).collect();
+                    return Err(bad(format!(
+                        "the candle files are of {n} symbols ({}{}); name the symbol to \
+                         publish under (--symbol, or `symbol` in the job)",
+                        shown.join(", "),
+                        if n > 10 { ", ..." } else { "" }
+                    )));
+                }
+            }
+        }
+        (DataSpec::Upload { .. }, None) => {
+            return Err(bad(
+                "name the symbol of the uploaded candles (form field `symbol`, or a file name \
+                 such as BTCUSDT-1h.csv)"
+                    .into(),
+            ));
+        }
+    };
+    store::check_symbol(&symbol, false).map_err(|e| bad(e.to_string()))?;
+    Ok(symbol)
+}
+
 /// Load the candles a job asks for.
 pub fn load_data(spec: &DataSpec) -> Result<MarketData, TrainError> {
+    load_data_as(spec, None)
+}
+
+/// [`load_data`], with the symbol of a single candle file given rather
+/// than taken from its name (the job's symbol).
+pub fn load_data_as(spec: &DataSpec, symbol: Option<&str>) -> Result<MarketData, TrainError> {
     match spec {
         DataSpec::Synthetic { seed, bars } => {
             let run = market::SyntheticMarket::new()
                 .seed(*seed)
                 .bars(*bars)
                 .generate()?;
+            let c = &run.candles;
+            let provenance = Provenance::Synthetic {
+                // The market crate shares the workspace's version.
+                generator: format!(
+                    "cointrainer-market SyntheticMarket {}",
+                    env!("CARGO_PKG_VERSION")
+                ),
+                seed: *seed,
+                params: json!({
+                    "bars": bars,
+                    "interval_ms": c.interval_ms(),
+                    "start_ts": c.ts.first(),
+                    "start_price": c.open.first(),
+                }),
+            };
             Ok(MarketData {
-                series: vec![("SYNTH".to_string(), run.candles)],
+                series: vec![(SYNTHETIC_SYMBOL.to_string(), run.candles)],
                 source: format!("synthetic market (seed {seed}, {bars} bars)"),
+                provenance,
             })
         }
-        DataSpec::Csv { path } => load_files(std::slice::from_ref(path)),
-        DataSpec::CsvFiles { paths } => load_files(paths),
+        DataSpec::Csv { path } => load_files(std::slice::from_ref(path), symbol),
+        DataSpec::CsvFiles { paths } => load_files(paths, symbol.filter(|_| paths.len() == 1)),
         DataSpec::Upload { .. } => Err(TrainError::Data(
             "an uploaded candle file is read only by the HTTP job it was sent with".into(),
         )),
     }
 }
 
-fn load_files(paths: &[PathBuf]) -> Result<MarketData, TrainError> {
+/// Read every file once: the candles, and the sha256 of exactly the bytes
+/// parsed, for the provenance.
+fn load_files(paths: &[PathBuf], symbol: Option<&str>) -> Result<MarketData, TrainError> {
+    use agent_core::persist::{Symlinks, read_bounded, sha256_hex};
     if paths.is_empty() {
         return Err(TrainError::Data("no candle files given".into()));
     }
     let mut series = Vec::new();
+    let mut files = Vec::new();
     for p in paths {
-        let c = market::read_candles(p)?;
-        series.push((symbol_of(p), c));
+        let bytes = read_bounded(p, market::io::MAX_FILE_BYTES, Symlinks::Follow)
+            .map_err(market::MarketError::from)?;
+        let c = market::parse_candles(&bytes, &p.display().to_string())?;
+        let sym = symbol.map_or_else(|| symbol_of(p), str::to_string);
+        let (first_ts, last_ts) = c.span().unwrap_or_default();
+        files.push(CandleFile {
+            name: p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            sha256: sha256_hex(&bytes),
+            bytes: bytes.len() as u64,
+            symbol: sym.clone(),
+            timeframe: c.interval_ms().map(market::format_interval),
+            first_ts,
+            last_ts,
+            bars: c.len() as u64,
+        });
+        series.push((sym, c));
     }
     Ok(MarketData {
         series,
@@ -535,6 +644,7 @@ fn load_files(paths: &[PathBuf]) -> Result<MarketData, TrainError> {
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", "),
+        provenance: Provenance::CandleFiles { files },
     })
 }
 

@@ -718,14 +718,14 @@ fn validate(s: &AppState, spec: &JobSpec) -> Result<(), ApiError> {
     if !spec.params.is_object() {
         return Err(unprocessable("`params` must be a JSON object"));
     }
-    if spec.symbol.is_empty()
-        || spec.symbol.len() > 64
-        || !spec
-            .symbol
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    if let Some(symbol) = &spec.symbol
+        && (symbol.is_empty()
+            || symbol.len() > 64
+            || !symbol
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
     {
-        let shown: String = spec.symbol.chars().take(64).collect();
+        let shown: String = symbol.chars().take(64).collect();
         return Err(unprocessable(format!(
             "symbol `{shown}` must be 1 to 64 letters, digits, `_`, `-` or `.`"
         )));
@@ -879,7 +879,9 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
         .await
         .map_err(|e| bad_request(e.body_text()))?;
     let mut agent = "signal".to_string();
-    let mut symbol = "GLOBAL".to_string();
+    // Default: the symbol the uploaded file's name stands for.
+    let mut symbol: Option<String> = None;
+    let mut file_symbol: Option<String> = None;
     let mut csv: Option<Bytes> = None;
     while let Some(field) = mp
         .next_field()
@@ -887,6 +889,11 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
         .map_err(|e| ApiError::new(e.status(), e.body_text()))?
     {
         let name = field.name().unwrap_or("").to_string();
+        if name == "csv" {
+            file_symbol = field
+                .file_name()
+                .map(|f| crate::orchestrator::symbol_of(std::path::Path::new(f)));
+        }
         let bytes = field
             .bytes()
             .await
@@ -894,7 +901,7 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
         match name.as_str() {
             "csv" => csv = Some(bytes),
             "agent" => agent = String::from_utf8_lossy(&bytes).trim().to_string(),
-            "symbol" => symbol = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "symbol" => symbol = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
             other => {
                 let shown: String = other.chars().take(100).collect();
                 return Err(bad_request(format!(
@@ -912,7 +919,7 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
         agent,
         data: DataSpec::Upload { bytes },
         params: json!({}),
-        symbol,
+        symbol: symbol.or(file_symbol),
         force: false,
     };
     validate(&s, &spec)?;

@@ -893,7 +893,7 @@ fn models_lists_the_readable_pointers_and_names_the_broken_one() {
         },
         params: json!({"window": 200, "refit_every": 100,
             "grid": {"adf_pvalue_max": [0.1], "hurst_max": [0.5], "entry_z": [2.0], "exit_z": [0.5]}}),
-        symbol: "GLOBAL".into(),
+        symbol: None,
         force: true,
     };
     let trained = orch.train(&small, &|_| {}).unwrap();
@@ -926,6 +926,11 @@ fn models_lists_the_readable_pointers_and_names_the_broken_one() {
     let models = v["models"].as_array().unwrap();
     assert_eq!(models.len(), 1, "{v}");
     assert_eq!(models[0]["agent"], "ou-mean");
+    // Trained on the synthetic market: listed under the reserved symbol,
+    // with the seed it was generated from.
+    assert_eq!(models[0]["symbol"], store::SYNTHETIC_SYMBOL);
+    assert_eq!(models[0]["provenance"]["kind"], "synthetic", "{v}");
+    assert_eq!(models[0]["provenance"]["seed"], 3, "{v}");
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{v}");
     assert_eq!(errors[0]["agent"], "ppo");
@@ -937,6 +942,14 @@ fn models_lists_the_readable_pointers_and_names_the_broken_one() {
             .ends_with("ppo/GLOBAL/LATEST.json")
     );
     assert!(!errors[0]["error"].as_str().unwrap().is_empty());
+    // A synthetic job naming a market's symbol is refused before it queues.
+    let (st, v) = json_post(
+        srv.addr,
+        "t",
+        json!({"agent": "ou-mean", "data": {"synthetic": {"bars": 2000}}, "symbol": "GLOBAL"}),
+    );
+    assert_eq!(st, 422, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("_synthetic"), "{v}");
 }
 
 fn walk_for(dir: &Path, name: &str) -> Vec<PathBuf> {

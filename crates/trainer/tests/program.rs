@@ -13,6 +13,7 @@ use cointrainer_trainer::tokens::{TokenRegistry, TokenSource, TokenWatcher};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
+use store::SYNTHETIC_SYMBOL;
 
 const BARS: usize = 3_000;
 
@@ -75,7 +76,7 @@ fn job(agent: &str, force: bool) -> JobSpec {
             bars: BARS,
         },
         params: json!({}),
-        symbol: "GLOBAL".into(),
+        symbol: None,
         force,
     }
 }
@@ -131,7 +132,7 @@ fn train_all_on_the_synthetic_market_publishes_every_agent_with_reports() {
     );
     assert_eq!(models["errors"], json!([]));
     // Bootstrap files of the strategy-return agents are kept for inspection.
-    let linucb_reports = dir.path().join("reports/linucb/GLOBAL");
+    let linucb_reports = dir.path().join("reports/linucb/_synthetic");
     let run = std::fs::read_dir(&linucb_reports)
         .unwrap()
         .next()
@@ -145,7 +146,7 @@ fn train_all_on_the_synthetic_market_publishes_every_agent_with_reports() {
         .evaluate(
             "signal",
             &ModelRef::Current {
-                symbol: "GLOBAL".into(),
+                symbol: SYNTHETIC_SYMBOL.into(),
             },
             &DataSpec::Synthetic {
                 seed: 99,
@@ -163,7 +164,9 @@ fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer
     let first = orch.train(&job("linucb", false), &|_| {}).unwrap();
     assert!(first.promoted);
     // Make the current model look far better than any retrain can be.
-    let latest = dir.path().join("models/models/linucb/GLOBAL/LATEST.json");
+    let latest = dir
+        .path()
+        .join("models/models/linucb/_synthetic/LATEST.json");
     let mut p: Value = serde_json::from_slice(&std::fs::read(&latest).unwrap()).unwrap();
     p["metrics"]["test_mean_reward"] = json!(1.0e9);
     std::fs::write(&latest, serde_json::to_vec(&p).unwrap()).unwrap();
@@ -171,24 +174,28 @@ fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer
     let second = orch.train(&job("linucb", false), &|_| {}).unwrap();
     assert!(!second.promoted);
     assert!(second.reason.unwrap().contains("worse"));
-    let cur = orch.registry().latest("linucb", "GLOBAL").unwrap().unwrap();
+    let cur = orch
+        .registry()
+        .latest("linucb", SYNTHETIC_SYMBOL)
+        .unwrap()
+        .unwrap();
     assert_eq!(cur.key, first.key, "the better model stays current");
 
     let forced = orch.train(&job("linucb", true), &|_| {}).unwrap();
     assert!(forced.promoted);
     assert_eq!(
         orch.registry()
-            .latest("linucb", "GLOBAL")
+            .latest("linucb", SYNTHETIC_SYMBOL)
             .unwrap()
             .unwrap()
             .key,
         forced.key
     );
-    let back = orch.rollback("linucb", "GLOBAL").unwrap();
+    let back = orch.rollback("linucb", SYNTHETIC_SYMBOL).unwrap();
     assert_eq!(back.key, first.key);
     assert_eq!(
         orch.registry()
-            .latest("linucb", "GLOBAL")
+            .latest("linucb", SYNTHETIC_SYMBOL)
             .unwrap()
             .unwrap()
             .key,
@@ -414,7 +421,7 @@ fn train_command_prints_json_and_models_list_shows_it() {
             seed: None,
             bars: None,
         },
-        symbol: Some("BTCUSDT".into()),
+        symbol: None,
         params: Some("{\"alpha\": 0.5}".into()),
         params_file: None,
         force: false,
@@ -424,11 +431,18 @@ fn train_command_prints_json_and_models_list_shows_it() {
     commands::train(&app, &args, &mut out).unwrap();
     let line: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(line["agent"], "linucb");
-    assert_eq!(line["symbol"], "BTCUSDT");
+    assert_eq!(line["symbol"], SYNTHETIC_SYMBOL);
+    assert_eq!(line["provenance"]["kind"], "synthetic");
+    assert_eq!(line["provenance"]["seed"], 7);
     let mut out = Vec::new();
     commands::models(&app, &ModelsCommand::List { json: true }, &mut out).unwrap();
     let list: Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(list[0]["symbol"], "BTCUSDT");
+    assert_eq!(list[0]["symbol"], SYNTHETIC_SYMBOL);
+    assert_eq!(list[0]["provenance"]["kind"], "synthetic");
+    let mut out = Vec::new();
+    commands::models(&app, &ModelsCommand::List { json: false }, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("data: synthetic (seed 7)"), "{text}");
 }
 
 #[test]
@@ -512,7 +526,7 @@ fn agent_strategies_backtest_on_published_models_and_say_when_one_is_missing() {
         take_profit: None,
         window_bars: 24,
         json: false,
-        model_symbol: "GLOBAL".into(),
+        model_symbol: SYNTHETIC_SYMBOL.into(),
         lstm_threshold: 0.0,
         regime_agent: false,
     };
@@ -721,7 +735,7 @@ fn a_csv_dropped_into_the_watched_directory_retrains_regime_once() {
     let models = app.orch.current_models().unwrap().models;
     assert_eq!(models.len(), 1, "{models:?}");
     assert_eq!(models[0].agent, "regime");
-    let runs = std::fs::read_dir(dir.path().join("reports/regime/GLOBAL"))
+    let runs = std::fs::read_dir(dir.path().join("reports/regime/XRPUSDT"))
         .unwrap()
         .count();
     assert_eq!(runs, 1, "exactly one retraining job");
@@ -732,8 +746,8 @@ fn a_csv_dropped_into_the_watched_directory_retrains_regime_once() {
 #[test]
 fn models_trained_by_the_program_serve_the_live_side_bar_by_bar() {
     use cointrainer::live::{
-        Bar, CandleBuffer, LiveMetaSelector, LivePpo, LiveRegime, LiveSignal, ModelSlot, Origin,
-        load_latest,
+        Bar, CandleBuffer, LiveError, LiveMetaSelector, LivePpo, LiveRegime, LiveSignal, Loader,
+        ModelSlot, Origin, load_latest,
     };
     use std::sync::Arc;
     let dir = tempfile::tempdir().unwrap();
@@ -743,23 +757,38 @@ fn models_trained_by_the_program_serve_the_live_side_bar_by_bar() {
             .unwrap_or_else(|e| panic!("{agent}: {e}"));
     }
     let reg = orch.registry();
+    // These models are of the synthetic market: a bot refuses them unless
+    // it opts in.
+    match load_latest::<linucb::LinUcb, _>(reg, SYNTHETIC_SYMBOL) {
+        Err(LiveError::Provenance { why, .. }) => {
+            assert!(why.contains("allow_synthetic"), "{why}")
+        }
+        other => panic!("a synthetic model must be refused by default: {other:?}"),
+    }
+    let strict = ModelSlot::<regime::RegimeModel>::from_registry(reg, SYNTHETIC_SYMBOL);
+    assert!(!strict.is_loaded());
+    let loader = Loader::new().allow_synthetic(true);
     // Loading validates pointer, checksum, format and feature order against
     // the live feature code.
-    load_latest::<linucb::LinUcb, _>(reg, "GLOBAL").expect("linucb loads");
-    let regime_slot = Arc::new(ModelSlot::<regime::RegimeModel>::from_registry(
-        reg, "GLOBAL",
-    ));
+    loader
+        .load_latest::<linucb::LinUcb, _>(reg, SYNTHETIC_SYMBOL)
+        .expect("linucb loads");
+    let regime_slot = Arc::new(ModelSlot::<regime::RegimeModel>::with_loader(loader));
+    regime_slot.refresh(reg, SYNTHETIC_SYMBOL);
     assert!(!regime_slot.is_fallback(), "{:?}", regime_slot.last_error());
     let live_regime = LiveRegime::new(regime_slot);
-    let live_signal = LiveSignal::new(Arc::new(ModelSlot::<signal::SignalModel>::from_registry(
-        reg, "GLOBAL",
-    )));
+    let signal_slot = ModelSlot::<signal::SignalModel>::with_loader(loader);
+    signal_slot.refresh(reg, SYNTHETIC_SYMBOL);
+    let live_signal = LiveSignal::new(Arc::new(signal_slot));
     // The strategy selectors carry what serving needs (PPO's context scaler,
     // the meta-selector's lookback): no training data on the live side.
-    let (_, ppo_model) = load_latest::<ppo::PpoModel, _>(reg, "GLOBAL").expect("ppo loads");
+    let (_, ppo_model) = loader
+        .load_latest::<ppo::PpoModel, _>(reg, SYNTHETIC_SYMBOL)
+        .expect("ppo loads");
     let mut live_ppo = LivePpo::from_model(ppo_model, Origin::Provided).expect("ppo serves");
-    let (_, meta_model) =
-        load_latest::<meta_selector::MetaSelector, _>(reg, "GLOBAL").expect("meta loads");
+    let (_, meta_model) = loader
+        .load_latest::<meta_selector::MetaSelector, _>(reg, SYNTHETIC_SYMBOL)
+        .expect("meta loads");
     let strategies = meta_model.strategy_names().len();
     let lookback = meta_model
         .lookback()

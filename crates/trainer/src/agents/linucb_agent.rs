@@ -85,6 +85,7 @@ impl AgentTrainer for LinUcbAgent {
             .map_err(|e| agent_err(AGENT, &e))?;
         model.record_metrics("test", &report);
         let dir = ctx.model_dir();
+        model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         let mut plots = Vec::new();
         let earned: Vec<f64> = report.rewards.iter().map(|r| r.unwrap_or(0.0)).collect();

@@ -138,6 +138,7 @@ impl AgentTrainer for LstmAgent {
             .map_err(|e| agent_err(AGENT, &e))?;
         model.record_metrics("test", &m);
         let dir = ctx.model_dir();
+        model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         let mut plots = Vec::new();
         if let Some(rep) = model.report() {

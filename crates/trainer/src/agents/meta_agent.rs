@@ -66,10 +66,11 @@ impl AgentTrainer for MetaSelectorAgent {
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
         let table = table(ctx.returns()?, lookback)?;
         let progress = ctx.core_progress();
-        let model = params
+        let mut model = params
             .fit_with_progress(&table, Some(&progress))
             .map_err(|e| agent_err(AGENT, &e))?;
         let dir = ctx.model_dir();
+        model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         let r = model.report();
         let summary = match &r.selection {

@@ -27,6 +27,8 @@ pub struct MarketData {
     pub series: Vec<(String, Candles)>,
     /// Where the candles came from, for reports.
     pub source: String,
+    /// The same, as every model trained on them records it in its manifest.
+    pub provenance: agent_core::Provenance,
 }
 
 impl MarketData {
@@ -106,7 +108,9 @@ pub trait AgentTrainer: Send + Sync {
     fn promote_metric(&self) -> (&'static str, Direction);
     /// Parameter keys accepted in `params` (for messages and docs).
     fn param_keys(&self) -> Vec<&'static str>;
-    /// Train, evaluate out of sample and save into `ctx.model_dir()`.
+    /// Train, evaluate out of sample and save into `ctx.model_dir()`, with
+    /// `ctx.data.provenance` set on the model (the orchestrator refuses to
+    /// publish an artifact whose manifest lacks it).
     fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError>;
     /// Score a saved model (blob) on new data, without changing it.
     fn evaluate(

@@ -60,7 +60,7 @@ impl AgentTrainer for OuMeanAgent {
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
         let (_, candles) = ctx.data.primary()?;
         (ctx.progress)(0.05);
-        let (model, report) = ou_mean::train(
+        let (mut model, report) = ou_mean::train(
             &params,
             &candles.close,
             test_fraction,
@@ -72,6 +72,7 @@ impl AgentTrainer for OuMeanAgent {
         .map_err(|e| agent_err(AGENT, &e))?;
         (ctx.progress)(0.9);
         let dir = ctx.model_dir();
+        model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         // Equity of the walk-forward strategy over the held-out bars.
         let mut plots = Vec::new();

@@ -137,10 +137,11 @@ impl AgentTrainer for PpoAgent {
             );
         }
         let progress = ctx.core_progress();
-        let model = params
+        let mut model = params
             .fit_strategy(&data, &config, Some(&progress))
             .map_err(|e| agent_err(AGENT, &e))?;
         let dir = ctx.model_dir();
+        model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         // The original bot's file, beside the artifact.
         model

@@ -66,10 +66,11 @@ impl AgentTrainer for RegimeAgent {
         let data = RegimeData::from_candles(&pairs(ctx.data), horizon, train_fraction)
             .map_err(|e| agent_err(AGENT, &e))?;
         let progress = ctx.core_progress();
-        let model = params
+        let mut model = params
             .fit_with_progress(&data, Some(&progress))
             .map_err(|e| agent_err(AGENT, &e))?;
         let dir = ctx.model_dir();
+        model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         let r = model.report();
         let fmt = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());

@@ -60,19 +60,23 @@ impl AgentTrainer for SignalAgent {
         let (local, rest) = take_local(ctx.params, &LOCAL);
         let (spec, test_fraction) = label_spec(&local)?;
         let params: SignalParams = merge_serde(AGENT, &SignalParams::default(), &rest, &LOCAL)?;
-        let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
+        let params = params
+            .label_horizon(spec.horizon)
+            .check()
+            .map_err(|e| agent_err(AGENT, &e))?;
         let (_, candles) = ctx.data.primary()?;
         let labeled =
             signal::candles::t0_labeled(candles, &spec).map_err(|e| agent_err(AGENT, &e))?;
-        let (train, test) = labeled
-            .dataset
-            .split_fraction(1.0 - test_fraction)
-            .map_err(|e| agent_err(AGENT, &e))?;
+        let (train, test, split) =
+            signal::purged_train_test(&labeled.dataset, test_fraction, params.purge())
+                .map_err(|e| agent_err(AGENT, &e))?;
         (ctx.progress)(0.1);
         let mut model = params.fit(&train).map_err(|e| agent_err(AGENT, &e))?;
         (ctx.progress)(0.9);
         let ev = model.evaluate(&test).map_err(|e| agent_err(AGENT, &e))?;
+        model.set_metric("test_purged_rows", split.purged_rows as f64);
         let dir = ctx.model_dir();
+        model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         Ok(Trained {
             metrics: saved_metrics(&dir)?,

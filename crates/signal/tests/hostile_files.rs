@@ -70,7 +70,7 @@ fn errors_name_line_and_column_but_never_quote_a_cell() {
     assert!(e.contains("line 3") && e.contains("`b`"), "{e}");
     assert!(!e.contains("hunter2"), "{e}");
     for (cell, column) in [(3, "y"), (0, "ts"), (4, "is_train"), (2, "a")] {
-        let mut row = vec!["2", "0.5", "1.5", "1", "1"];
+        let mut row = ["2", "0.5", "1.5", "1", "1"];
         row[cell] = SECRET;
         std::fs::write(
             &table,
@@ -90,7 +90,7 @@ fn errors_name_line_and_column_but_never_quote_a_cell() {
         (4, "entry_price"),
         (6, "pnl"),
     ] {
-        let mut row = vec!["s", "r", "buy", "1700000000000", "100", "1", "2"];
+        let mut row = ["s", "r", "buy", "1700000000000", "100", "1", "2"];
         row[k] = SECRET;
         std::fs::write(&log, format!("{header}\n{}\n", row.join(","))).unwrap();
         let e = read_trade_log(&log).unwrap_err().to_string();

@@ -4,7 +4,7 @@
 //! Errors name the field and the offending value.
 
 use crate::error::{Result, SignalError};
-use agent_core::ParamGuard;
+use agent_core::{ParamGuard, Purge};
 use serde::{Deserialize, Serialize};
 
 /// Per-class loss weights, as scikit-learn's `class_weight`.
@@ -220,6 +220,10 @@ pub struct SignalValidParams {
     max_iter: usize,
     tol: f64,
     n_splits: usize,
+    /// Old artifacts, written before the purge was tied to the label
+    /// horizon, read back as 0 (what they used).
+    #[serde(default)]
+    label_horizon: usize,
     gap: usize,
     n_threads: usize,
     tune_threshold: bool,
@@ -251,9 +255,17 @@ impl SignalValidParams {
     pub fn n_splits(&self) -> usize {
         self.n_splits
     }
-    /// Rows purged between each fold's training and test block.
+    /// Bars the labels look ahead; that many rows are always purged.
+    pub fn label_horizon(&self) -> usize {
+        self.label_horizon
+    }
+    /// Embargo: rows purged before each test block beyond the label horizon.
     pub fn gap(&self) -> usize {
         self.gap
+    }
+    /// The purge at every boundary: the label horizon plus the embargo.
+    pub fn purge(&self) -> Purge {
+        Purge::new(self.label_horizon).embargo(self.gap)
     }
     /// Worker threads of the grid search (0: all cores).
     pub fn n_threads(&self) -> usize {
@@ -288,7 +300,8 @@ impl SignalValidParams {
 ///
 /// Defaults: the SPEC T1 grid `C in {0.01, 0.1, 1, 10}` x
 /// `l1_ratio in {0, 0.5, 1}` (the original used `{0.2, 0.5, 0.8}` with
-/// shuffled K-fold), 5 time-series splits without gap, intercept, no class
+/// shuffled K-fold), 5 time-series splits purged by a 1-bar label horizon
+/// and no extra embargo, intercept, no class
 /// weights, `max_iter=100`, `tol=1e-4`, all cores, threshold tuning on, buy at
 /// `P(up) >= 0.55`, sell at `P(up) <= 0.45`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -304,6 +317,7 @@ impl Default for SignalParams {
             max_iter: 100,
             tol: 1e-4,
             n_splits: 5,
+            label_horizon: 1,
             gap: 0,
             n_threads: 0,
             tune_threshold: true,
@@ -344,8 +358,15 @@ impl SignalParams {
         self.0.n_splits = n;
         self
     }
-    /// Purge this many rows before each test block. With labels that look
-    /// `h` bars ahead, `h - 1` keeps training labels out of the test period.
+    /// Bars the labels look ahead ([`crate::LabelSpec::horizon`]): that many
+    /// rows before each test block are always purged. 0 only for labels
+    /// that use nothing after their own row.
+    pub fn label_horizon(mut self, h: usize) -> Self {
+        self.0.label_horizon = h;
+        self
+    }
+    /// Embargo: purge this many rows before each test block on top of the
+    /// label horizon (it can add to the purge, never reduce it).
     pub fn gap(mut self, gap: usize) -> Self {
         self.0.gap = gap;
         self

@@ -5,11 +5,14 @@
 //! to 0, inventing "down" labels at the end of every series). An optional
 //! dead zone drops rows whose move is too small to call (`|ret| < dead_zone`).
 //!
-//! Labels look `h` bars ahead, so in cross-validation purge `h - 1` rows
-//! before each test block (`SignalParams::gap(h - 1)`).
+//! Labels look `h` bars ahead: the label of row `t` is known only at bar
+//! `t + h`, so the `h` rows before any chronological boundary are purged
+//! (agent-core's `Purge`): before each cross-validation test block
+//! (`SignalParams::label_horizon(h)`) and before the held-out test period
+//! ([`purged_train_test`]).
 
 use crate::error::{Result, SignalError};
-use agent_core::Dataset;
+use agent_core::{Dataset, Purge, PurgedSplit, fraction_cuts, purged_split};
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -53,9 +56,9 @@ impl LabelSpec {
         Ok(())
     }
 
-    /// The purge gap this horizon needs between training and test rows.
-    pub fn purge_gap(&self) -> usize {
-        self.horizon - 1
+    /// The purge this horizon needs at a boundary (plus `embargo` rows).
+    pub fn purge(&self, embargo: usize) -> Purge {
+        Purge::new(self.horizon).embargo(embargo)
     }
 }
 
@@ -105,6 +108,23 @@ pub fn forward_return_labels(close: &[f64], spec: &LabelSpec) -> Result<ForwardL
         out.forward_returns.push(r);
     }
     Ok(out)
+}
+
+/// Chronological train / test split of labelled rows: the last
+/// `test_fraction` of the rows (the first `floor((1 - test_fraction) * n)`
+/// rows train) are the test period, and `purge.gap()` training rows right
+/// before it are dropped so no training label reaches into it.
+pub fn purged_train_test(
+    data: &Dataset,
+    test_fraction: f64,
+    purge: Purge,
+) -> Result<(Dataset, Dataset, PurgedSplit)> {
+    let n = data.n_samples();
+    let cuts = fraction_cuts(n, &[1.0 - test_fraction])?;
+    let split = purged_split(n, &cuts, purge)?;
+    let train = data.slice(split.periods[0].clone())?;
+    let test = data.slice(split.periods[1].clone())?;
+    Ok((train, test, split))
 }
 
 /// A labelled dataset and what was dropped to make it.
@@ -179,7 +199,110 @@ pub fn labeled_dataset(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agent_core::{Fit, ParamGuard, SplitMix64};
     use ndarray::array;
+
+    /// 1000 rows, test from row 800, labels looking `h = 5` rows ahead. The
+    /// relation flips at the boundary: before it, `x < 0` is weakly "up";
+    /// from it on, `y = [x > 0]` exactly. The five rows before the boundary
+    /// have labels made from the rows after it, so they follow the new
+    /// relation (with large `x`). A model that trains on them learns the
+    /// test relation (AUC near 1); one that does not gets it backwards.
+    fn straddling_data(h: usize) -> Dataset {
+        let (n, cut) = (1000, 800);
+        let mut rng = SplitMix64::new(7);
+        let mut u = || rng.next_f64();
+        let mut x = Vec::with_capacity(n);
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            if i < cut - h {
+                let v = 2.0 * u() - 1.0;
+                let up = if v < 0.0 { u() < 0.6 } else { u() < 0.4 };
+                x.push(v);
+                y.push(f64::from(u8::from(up)));
+            } else if i < cut {
+                let v = if i % 2 == 0 { 40.0 } else { -40.0 };
+                x.push(v);
+                y.push(f64::from(u8::from(v > 0.0)));
+            } else {
+                let v = 2.0 * u() - 1.0;
+                x.push(v);
+                y.push(f64::from(u8::from(v > 0.0)));
+            }
+        }
+        Dataset::new(
+            Array2::from_shape_vec((n, 1), x).unwrap(),
+            Array1::from(y),
+            vec!["x".into()],
+        )
+        .unwrap()
+    }
+
+    fn params(h: usize) -> crate::SignalParams {
+        crate::SignalParams::new()
+            .cs(vec![1.0])
+            .l1_ratios(vec![0.0])
+            .n_splits(3)
+            .n_threads(1)
+            .label_horizon(h)
+    }
+
+    #[test]
+    fn purged_train_test_excludes_rows_whose_label_reaches_the_test_period() {
+        let h = 5;
+        let data = straddling_data(h);
+        let p = params(h).check().unwrap();
+        let (train, test, split) = purged_train_test(&data, 0.2, p.purge()).unwrap();
+        assert_eq!(split.periods, vec![0..795, 800..1000]);
+        assert_eq!(split.purged_rows, h);
+        assert_eq!((train.n_samples(), test.n_samples()), (795, 200));
+
+        // The agent's default path equals a model fit on the no-leak rows only.
+        let purged = p.fit(&train).unwrap().evaluate(&test).unwrap().auc;
+        let no_leak = params(h)
+            .check()
+            .unwrap()
+            .fit(&data.slice(0..795).unwrap())
+            .unwrap()
+            .evaluate(&test)
+            .unwrap()
+            .auc;
+        assert_eq!(purged, no_leak);
+        assert!(purged < 0.5, "no-leak test AUC {purged}");
+
+        // Unpurged, the straddling rows hand the model the test relation.
+        let (leaky_train, leaky_test) = data.split_fraction(0.8).unwrap();
+        let leaky = params(0)
+            .check()
+            .unwrap()
+            .fit(&leaky_train)
+            .unwrap()
+            .evaluate(&leaky_test)
+            .unwrap()
+            .auc;
+        assert!(leaky > 0.9, "leaky test AUC {leaky}");
+
+        // An explicit embargo adds to the horizon and cannot go below it.
+        let (_, _, s) =
+            purged_train_test(&data, 0.2, params(h).gap(3).check().unwrap().purge()).unwrap();
+        assert_eq!(s.periods[0], 0..792);
+    }
+
+    #[test]
+    fn cv_folds_purge_the_label_horizon_by_default() {
+        let h = 5;
+        let data = straddling_data(h);
+        let m = params(h).check().unwrap().fit(&data).unwrap();
+        let r = m.search().unwrap();
+        for f in &r.folds {
+            assert_eq!(f.test_start - f.train_end, h);
+        }
+        assert_eq!(m.metrics()["cv_label_horizon"], h as f64);
+        assert_eq!(m.metrics()["cv_purged_rows_per_fold"], h as f64);
+        // The default configuration purges the default 1-bar horizon.
+        let d = crate::SignalParams::new().check().unwrap();
+        assert_eq!(d.purge().gap(), 1);
+    }
 
     #[test]
     fn unlabeled_tail_rows_are_dropped_not_set_to_zero() {

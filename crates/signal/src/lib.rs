@@ -19,7 +19,9 @@ pub use hyperparams::{
     SignalValidParams,
 };
 pub use io::{FeatureCsv, FeatureCsvSpec, T0_FEATURES, read_feature_csv};
-pub use labels::{LabelSpec, LabeledData, forward_return_labels, labeled_dataset};
+pub use labels::{
+    LabelSpec, LabeledData, forward_return_labels, labeled_dataset, purged_train_test,
+};
 pub use logistic::LogisticModel;
 pub use model::{Evaluation, FitInfo, JSON_SCHEMA, SignalModel};
 pub use search::{GridRecord, SearchReport, ThresholdChoice, tune_f1_threshold};

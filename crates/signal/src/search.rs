@@ -1,5 +1,6 @@
 //! Training the agent: grid search over `C` x `l1_ratio` with forward-chaining
-//! folds (agent-core's `TimeSeriesSplit` and parallel `GridSearch`), every
+//! folds (agent-core's `TimeSeriesSplit` and parallel `GridSearch`), the
+//! label horizon plus any embargo purged before every test block, every
 //! fold standardised with a scaler fitted on that fold's training rows only,
 //! scored by ROC-AUC; refit on all training rows; the decision threshold
 //! tuned for F1 on the best point's out-of-fold predictions (never on test).
@@ -126,7 +127,7 @@ impl SignalValidParams {
         let y: Vec<f64> = train.targets().to_vec();
         binary_labels(&y)?;
         let folds = TimeSeriesSplit::new(self.n_splits())
-            .gap(self.gap())
+            .purge(self.purge())
             .split(n)?;
         let cw = self.class_weight();
         let fold_data: Vec<FoldData> = folds
@@ -281,6 +282,8 @@ impl SignalValidParams {
             model.set_metric("cv_oof_f1_at_half", t.oof_f1_at_half);
         }
         model.set_metric("train_n", n as f64);
+        model.set_metric("cv_label_horizon", self.label_horizon() as f64);
+        model.set_metric("cv_purged_rows_per_fold", self.purge().gap() as f64);
         model.search = Some(report);
         Ok(model)
     }

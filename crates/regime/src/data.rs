@@ -283,8 +283,14 @@ impl RegimeData {
     /// Median forward volatility of each pair over the training rows (NaN
     /// for a pair without training rows).
     pub fn pair_train_median_vol(&self) -> Vec<f64> {
+        self.pair_median_vol(&(0..self.n_train).collect::<Vec<_>>())
+    }
+
+    /// Median forward volatility of each pair over `rows` (NaN for a pair
+    /// without rows there).
+    pub fn pair_median_vol(&self, rows: &[usize]) -> Vec<f64> {
         let mut per: Vec<Vec<f64>> = vec![Vec::new(); self.pairs.len()];
-        for i in 0..self.n_train {
+        for &i in rows {
             per[self.pair[i]].push(self.fwd_vol[i]);
         }
         per.iter()
@@ -296,6 +302,41 @@ impl RegimeData {
                 }
             })
             .collect()
+    }
+
+    /// Time step (index among the distinct timestamps) of every row.
+    pub fn time_steps(&self) -> Vec<i64> {
+        let mut step = -1i64;
+        let mut steps = Vec::with_capacity(self.timestamp.len());
+        for (i, &t) in self.timestamp.iter().enumerate() {
+            if i == 0 || t != self.timestamp[i - 1] {
+                step += 1;
+            }
+            steps.push(step);
+        }
+        steps
+    }
+
+    /// When each row's label is complete, as an exclusive time step: one
+    /// past the step of the same pair's row `horizon` bars later (the last
+    /// bar its forward volatility uses). Rows without such a row get
+    /// `i64::MAX` (never kept before a boundary). Rows of a pair are its
+    /// consecutive bars, so this holds across pairs with missing bars.
+    pub fn label_end_steps(&self) -> Vec<i64> {
+        let steps = self.time_steps();
+        let mut of_pair: Vec<Vec<usize>> = vec![Vec::new(); self.pairs.len()];
+        for (i, &p) in self.pair.iter().enumerate() {
+            of_pair[p].push(i);
+        }
+        let mut end = vec![i64::MAX; self.pair.len()];
+        for rows in &of_pair {
+            for (k, &i) in rows.iter().enumerate() {
+                if let Some(&j) = rows.get(k + self.horizon) {
+                    end[i] = steps[j] + 1;
+                }
+            }
+        }
+        end
     }
 
     /// The row where the fit period ends and validation starts:
@@ -321,6 +362,30 @@ mod tests {
         assert_eq!(c.label(2.5), 1);
         assert_eq!(c.label(3.0), 1);
         assert_eq!(c.label(3.1), 2);
+    }
+
+    #[test]
+    fn label_ends_follow_each_pairs_own_bars() {
+        // Pair 0 has bars at every step 0..6, pair 1 misses step 2.
+        let ts = vec![0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 5];
+        let pair = vec![0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1];
+        let n = ts.len();
+        let d = RegimeData::new(
+            vec!["f".into()],
+            Array2::zeros((n, 1)),
+            vec![0.0; n],
+            pair,
+            vec!["A".into(), "B".into()],
+            ts,
+            6,
+            2,
+        )
+        .unwrap();
+        assert_eq!(d.time_steps(), vec![0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 5]);
+        // Pair 1's row at step 0 ends two of its bars later, at step 3 (+1).
+        assert_eq!(d.label_end_steps()[1], 4);
+        assert_eq!(d.label_end_steps()[0], 3);
+        assert_eq!(d.label_end_steps()[10], i64::MAX);
     }
 
     #[test]

@@ -50,6 +50,10 @@ pub struct RegimeValidParams {
     /// Share of the training rows (oldest first) used for fitting; the rest
     /// is the early-stopping validation period.
     pub fit_fraction: f64,
+    /// Bars dropped before the validation and test periods on top of the
+    /// label horizon, which is always purged (agent-core's `Purge`).
+    #[serde(default)]
+    pub embargo: usize,
     /// Tree, binning and determinism parameters (LightGBM's defaults).
     #[serde(flatten)]
     pub tree: TreeParams,
@@ -72,6 +76,7 @@ impl Default for RegimeValidParams {
             learning_rate: 0.1,
             early_stopping_rounds: 20,
             fit_fraction: 0.8,
+            embargo: 0,
             tree: TreeParams::default(),
             pair_weighting: PairWeighting::None,
             num_threads: 2,
@@ -131,6 +136,11 @@ impl RegimeParams {
 
     pub fn fit_fraction(mut self, f: f64) -> Self {
         self.0.fit_fraction = f;
+        self
+    }
+    /// Extra bars purged before each later period, beyond the label horizon.
+    pub fn embargo(mut self, bars: usize) -> Self {
+        self.0.embargo = bars;
         self
     }
 

@@ -31,6 +31,17 @@ pub struct SplitSizes {
     pub fit_rows: usize,
     pub valid_rows: usize,
     pub test_rows: usize,
+    /// Bars the labels look ahead, purged before the validation and test
+    /// periods (0 in artifacts from before purging).
+    #[serde(default)]
+    pub label_horizon: usize,
+    /// Extra bars purged beyond the horizon.
+    #[serde(default)]
+    pub embargo: usize,
+    /// Training rows of the kept pairs dropped because their label reaches
+    /// a later period.
+    #[serde(default)]
+    pub purged_rows: usize,
 }
 
 /// How one pair entered training.

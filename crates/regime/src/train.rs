@@ -1,4 +1,6 @@
-//! Training: pair selection / weighting from training rows, tercile labels
+//! Training: the label horizon (plus any embargo) purged before the
+//! validation and test periods, pair selection / weighting from the purged
+//! training rows, tercile labels
 //! with training cut points, the num_leaves x n_estimators grid with early
 //! stopping on the validation period only (never on test), and F1-macro,
 //! one-vs-rest ROC-AUC and log-loss on the held-out test period.
@@ -7,7 +9,7 @@ use crate::data::{CutPoints, RegimeData};
 use crate::error::{RegimeError, Result};
 use crate::hyperparams::{GridParallelism, PairWeighting, RegimeValidParams};
 use crate::model::{GridPointReport, PairReport, RegimeModel, SplitSizes, TrainReport};
-use agent_core::{Fit, Progress, ProgressEvent, metrics};
+use agent_core::{Fit, Progress, ProgressEvent, Purge, metrics, purge_by_label_end};
 use lgbm::{self, Boosted, Grid, LgbBooster, Rows};
 use market::features::quantile_linear;
 
@@ -46,10 +48,29 @@ struct Prepared {
     weight: Option<Vec<f32>>,
     cut_points: CutPoints,
     pairs: Vec<PairReport>,
+    purge: Purge,
+    purged_rows: usize,
 }
 
 fn prepare(p: &RegimeValidParams, data: &RegimeData) -> Result<Prepared> {
-    let med = data.pair_train_median_vol();
+    // Purge: no training row whose forward-volatility label reaches into
+    // the validation or test period (plus the embargo), in time steps so
+    // that several pairs share one calendar boundary.
+    let purge = Purge::new(data.horizon()).embargo(p.embargo);
+    let steps = data.time_steps();
+    let label_end = data.label_end_steps();
+    let embargo = i64::try_from(purge.embargo).unwrap_or(i64::MAX);
+    let n_train = data.n_train();
+    let test_start = steps[n_train];
+    let fit_end = data.fit_end(p.fit_fraction);
+    let mut fit: Vec<usize> = (0..fit_end).collect();
+    let mut valid: Vec<usize> = (fit_end..n_train).collect();
+    if fit_end < n_train {
+        purge_by_label_end(&mut fit, &label_end, steps[fit_end], embargo);
+    }
+    purge_by_label_end(&mut valid, &label_end, test_start, embargo);
+    let train_rows: Vec<usize> = fit.iter().chain(&valid).copied().collect();
+    let med = data.pair_median_vol(&train_rows);
     let kept: Vec<bool> = match p.pair_weighting {
         PairWeighting::MinVolatility { min_median_vol } => {
             med.iter().map(|&m| m >= min_median_vol).collect()
@@ -68,17 +89,19 @@ fn prepare(p: &RegimeValidParams, data: &RegimeData) -> Result<Prepared> {
                 .join(", ")
         )));
     }
-    let fit_end = data.fit_end(p.fit_fraction);
-    let n_train = data.n_train();
     let keep = |i: &usize| kept[data.pair()[*i]];
-    let fit: Vec<usize> = (0..fit_end).filter(keep).collect();
-    let valid: Vec<usize> = (fit_end..n_train).filter(keep).collect();
+    fit.retain(keep);
+    valid.retain(keep);
     let test: Vec<usize> = (n_train..data.n_rows()).filter(keep).collect();
+    let purged_rows = (0..n_train).filter(keep).count() - fit.len() - valid.len();
     if fit.is_empty() || valid.is_empty() {
         return Err(RegimeError::NotEnoughData(format!(
-            "{} fit and {} validation rows: both are needed (fit_fraction {})",
+            "{} fit and {} validation rows after purging {} bars of label horizon and {} of \
+             embargo before each later period: both are needed (fit_fraction {})",
             fit.len(),
             valid.len(),
+            purge.label_horizon,
+            purge.embargo,
             p.fit_fraction
         )));
     }
@@ -123,6 +146,8 @@ fn prepare(p: &RegimeValidParams, data: &RegimeData) -> Result<Prepared> {
         weight,
         cut_points,
         pairs,
+        purge,
+        purged_rows,
     })
 }
 
@@ -289,6 +314,9 @@ impl RegimeValidParams {
                 fit_rows: prep.fit.len(),
                 valid_rows: prep.valid.len(),
                 test_rows: prep.test.len(),
+                label_horizon: prep.purge.label_horizon,
+                embargo: prep.purge.embargo,
+                purged_rows: prep.purged_rows,
             },
             pairs: prep.pairs.clone(),
         };
@@ -342,6 +370,88 @@ impl Fit<RegimeData> for RegimeValidParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RegimeModel;
+    use agent_core::{ParamGuard, SplitMix64};
+    use ndarray::Array2;
+
+    /// One pair, 600 bars, training period 0..500 (fit 0..400, validation
+    /// 400..500), labels 24 bars ahead. Before the boundaries the volatility
+    /// is noise; from the test period on it follows feature 0. `leaky`
+    /// gives the 24 rows before each boundary (whose labels are made from
+    /// bars after it) the later relation, otherwise noise.
+    fn data(horizon: usize, leaky: bool) -> RegimeData {
+        let (n, n_train, h) = (600usize, 500usize, 24usize);
+        let mut rng = SplitMix64::new(11);
+        let x = Array2::from_shape_fn((n, 2), |_| rng.next_f64());
+        let mut noise = SplitMix64::new(12);
+        let vol: Vec<f64> = (0..n)
+            .map(|i| {
+                let e = noise.next_f64();
+                let straddles = (400 - h..400).contains(&i) || (n_train - h..n_train).contains(&i);
+                if i >= n_train || (leaky && straddles) {
+                    x[[i, 0]] + 0.05 * e
+                } else {
+                    e
+                }
+            })
+            .collect();
+        RegimeData::new(
+            vec!["f0".into(), "f1".into()],
+            x,
+            vol,
+            vec![0; n],
+            vec!["P".into()],
+            (0..n as i64).collect(),
+            n_train,
+            horizon,
+        )
+        .unwrap()
+    }
+
+    fn fit(d: &RegimeData) -> RegimeModel {
+        RegimeModel::params()
+            .num_leaves(vec![4])
+            .n_estimators(vec![30])
+            .num_threads(1)
+            .check()
+            .unwrap()
+            .fit(d)
+            .unwrap()
+    }
+
+    #[test]
+    fn rows_whose_label_reaches_a_later_period_are_purged_and_change_nothing() {
+        let (clean, leaky) = (data(24, false), data(24, true));
+        let p = RegimeModel::params().check().unwrap();
+        let prep = prepare(&p, &leaky).unwrap();
+        assert_eq!(prep.fit, (0..376).collect::<Vec<_>>());
+        assert_eq!(prep.valid, (400..476).collect::<Vec<_>>());
+        assert_eq!(prep.test, (500..600).collect::<Vec<_>>());
+        assert_eq!(prep.purged_rows, 48);
+
+        // Purged, the straddling rows' labels cannot move the answer: the
+        // model is the one a no-leak dataset gives, test metrics included.
+        let (mc, ml) = (fit(&clean), fit(&leaky));
+        assert_eq!(mc.report(), ml.report());
+        assert_eq!(ml.report().split.label_horizon, 24);
+        assert_eq!(ml.report().split.purged_rows, 48);
+
+        // Declared as not looking ahead (no purge), the same straddling
+        // rows change the model and its test score.
+        let (uc, ul) = (fit(&data(0, false)), fit(&data(0, true)));
+        assert_eq!(ul.report().split.purged_rows, 0);
+        assert_ne!(uc.report().test_logloss, ul.report().test_logloss);
+        assert_ne!(uc.report().val_logloss, ul.report().val_logloss);
+    }
+
+    #[test]
+    fn embargo_adds_to_the_horizon() {
+        let p = RegimeModel::params().embargo(6).check().unwrap();
+        let prep = prepare(&p, &data(24, false)).unwrap();
+        assert_eq!(prep.fit.last(), Some(&369));
+        assert_eq!(prep.valid.last(), Some(&469));
+        assert_eq!(prep.purged_rows, 60);
+    }
 
     #[test]
     fn replay_matches_early_stopping_with_a_smaller_cap() {

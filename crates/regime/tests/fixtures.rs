@@ -27,7 +27,9 @@ fn fixture() -> (Value, RegimeData) {
         vec!["FIX".into()],
         (0..n as i64).collect(),
         fx["n_train"].as_u64().unwrap() as usize,
-        24,
+        // The reference's volatility is a function of its own row (nothing
+        // to purge) and its split is unpurged.
+        0,
     )
     .unwrap();
     (fx, data)

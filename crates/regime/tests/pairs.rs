@@ -82,9 +82,11 @@ fn min_volatility_filter_leaves_calm_pairs_out() {
     .unwrap();
     let r = m.report();
     assert!(r.pairs[0].kept && !r.pairs[1].kept);
+    // 24 bars purged before validation and before test, of the kept pair only.
+    assert_eq!(r.split.purged_rows, 48);
     let hot_rows = d.pair().iter().filter(|&&p| p == 0).count();
     assert_eq!(
-        r.split.fit_rows + r.split.valid_rows + r.split.test_rows,
+        r.split.fit_rows + r.split.valid_rows + r.split.test_rows + r.split.purged_rows,
         hot_rows
     );
     // Cut points come from the kept pair's training rows.

@@ -28,7 +28,19 @@ const PEER_ROC_AUC_OVR: f64 = 0.719737;
 fn spec_t3_meets_the_equal_quality_bars(shared: &Path) {
     let p = shared.join(FEATURES_CSV);
     let table = FeatureTable::read_csv(&p).unwrap();
-    let data = RegimeData::from_feature_table(&table, "BTCUSDT").unwrap();
+    // The peer did not purge: for the comparison alone the table's labels
+    // are declared as not looking ahead (horizon 0).
+    let data = RegimeData::new(
+        table.feature_names(),
+        table.features.clone(),
+        table.fwd_vol_24.clone(),
+        vec![0; table.len()],
+        vec!["BTCUSDT".into()],
+        table.timestamp.clone(),
+        table.n_train,
+        0,
+    )
+    .unwrap();
     let model = RegimeModel::params()
         .num_threads(2)
         .check()
@@ -60,4 +72,29 @@ fn spec_t3_meets_the_equal_quality_bars(shared: &Path) {
         (15, 100, 26)
     );
     assert!((r.val_logloss - 0.918378).abs() < 1e-5, "{}", r.val_logloss);
+
+    // The default: the table's 24-bar horizon purged before validation and test.
+    let data = RegimeData::from_feature_table(&table, "BTCUSDT").unwrap();
+    let model = RegimeModel::params()
+        .num_threads(2)
+        .check()
+        .unwrap()
+        .fit(&data)
+        .unwrap();
+    let r = model.report();
+    eprintln!("purged: {}", serde_json::to_string(r).unwrap());
+    assert_eq!(r.split.fit_rows, 37_326 - 24);
+    assert_eq!(r.split.valid_rows, 46_658 - 37_326 - 24);
+    assert_eq!(r.split.test_rows, 11_665);
+    assert_eq!((r.split.label_horizon, r.split.purged_rows), (24, 48));
+    assert!(
+        r.test_f1_macro.unwrap() >= PEER_F1_MACRO - 0.01,
+        "{:?}",
+        r.test_f1_macro
+    );
+    assert!(
+        r.test_roc_auc_ovr.unwrap() >= PEER_ROC_AUC_OVR - 0.01,
+        "{:?}",
+        r.test_roc_auc_ovr
+    );
 }

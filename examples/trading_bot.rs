@@ -12,9 +12,13 @@
 //! ```
 //!
 //! Models come from the registry `cointrainer train` publishes to (default
-//! `cointrainer-data/models`, symbol `GLOBAL`). Without trained models it
-//! still runs, and says so: the regime agent uses its embedded fallback, the
-//! bandit starts untrained, and the signal gate is off.
+//! `cointrainer-data/models`) under the symbol of the replayed candles: the
+//! file's symbol (`BTCUSDT-1h.csv` -> `BTCUSDT`, or `--symbol`), and
+//! `_synthetic` for the synthetic market. Models trained on the synthetic
+//! market are served only when the synthetic market is replayed or with
+//! `--allow-synthetic`, never silently for a real one. Without trained models
+//! it still runs, and says so: the regime agent uses its embedded fallback,
+//! the bandit starts untrained, and the signal gate is off.
 //!
 //! The five strategies are small long-only versions of the backtest's
 //! shipped ones (same names, so a bandit trained by `cointrainer train`
@@ -22,10 +26,10 @@
 
 use cointrainer::linucb::{LinUcb, LinUcbParams, ParamGuard};
 use cointrainer::live::{
-    Bar, CandleBuffer, LiveLinUcb, LiveRegime, LiveSignal, LocalStore, ModelRegistry, ModelSlot,
-    Origin, load_latest,
+    Bar, CandleBuffer, LiveLinUcb, LiveRegime, LiveSignal, Loader, LocalStore, ModelRegistry,
+    ModelSlot, Origin, SYNTHETIC_SYMBOL,
 };
-use cointrainer::market::{Candles, SyntheticMarket, read_candles};
+use cointrainer::market::{Candles, SyntheticMarket, read_candles, symbol_of};
 use cointrainer::regime::RegimeModel;
 use cointrainer::signal::{Signal, SignalModel};
 use std::collections::BTreeMap;
@@ -61,7 +65,9 @@ const ZSCORE_20: usize = 9;
 struct Args {
     file: Option<PathBuf>,
     store: PathBuf,
-    symbol: String,
+    /// `None`: the replayed candles' symbol.
+    symbol: Option<String>,
+    allow_synthetic: bool,
     seed: u64,
     bars: usize,
     quiet: bool,
@@ -71,7 +77,8 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
     let mut a = Args {
         file: None,
         store: PathBuf::from("cointrainer-data/models"),
-        symbol: "GLOBAL".into(),
+        symbol: None,
+        allow_synthetic: false,
         seed: 7,
         bars: 3_000,
         quiet: false,
@@ -81,7 +88,8 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--store" => a.store = PathBuf::from(value("--store")?),
-            "--symbol" => a.symbol = value("--symbol")?,
+            "--symbol" => a.symbol = Some(value("--symbol")?),
+            "--allow-synthetic" => a.allow_synthetic = true,
             "--seed" => {
                 a.seed = value("--seed")?
                     .parse()
@@ -95,8 +103,11 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
             "--quiet" | "-q" => a.quiet = true,
             "-h" | "--help" => {
                 println!(
-                    "usage: trading_bot [CANDLES.csv] [--store DIR] [--symbol S] [--seed N] [--bars N] [--quiet]\n\
-                     Without a CSV it replays the synthetic market (seed, bars)."
+                    "usage: trading_bot [CANDLES.csv] [--store DIR] [--symbol S] [--allow-synthetic] [--seed N] [--bars N] [--quiet]\n\
+                     Without a CSV it replays the synthetic market (seed, bars) with the models\n\
+                     trained on it (symbol _synthetic). With a CSV it uses the models of the\n\
+                     file's symbol (BTCUSDT-1h.csv -> BTCUSDT) or --symbol; --allow-synthetic\n\
+                     also serves models trained on the synthetic market (never for real money)."
                 );
                 std::process::exit(0);
             }
@@ -153,27 +164,37 @@ fn run() -> Result<(), Box<dyn Error>> {
 
     // --- models -----------------------------------------------------------
     let registry = ModelRegistry::new(LocalStore::new(&args.store));
+    // The models of the market replayed: a real file's own symbol, or the
+    // synthetic market's models for a synthetic replay (which is the one
+    // case synthetic models may serve without --allow-synthetic).
+    let symbol = match (&args.symbol, &args.file) {
+        (Some(s), _) => s.clone(),
+        (None, Some(f)) => symbol_of(f),
+        (None, None) => SYNTHETIC_SYMBOL.to_string(),
+    };
+    let loader = Loader::new().allow_synthetic(args.allow_synthetic || args.file.is_none());
     println!(
-        "registry: {} (symbol {})",
+        "registry: {} (symbol {symbol}{})",
         args.store.display(),
-        args.symbol
+        if args.allow_synthetic || args.file.is_none() {
+            ", synthetic models allowed"
+        } else {
+            ""
+        }
     );
-    let regime_slot = Arc::new(ModelSlot::<RegimeModel>::regime_with_fallback(
-        Some(&registry),
-        &args.symbol,
-    )?);
-    if regime_slot.is_fallback() {
-        println!(
-            "  regime : EMBEDDED FALLBACK (trained on synthetic data only): {}",
-            regime_slot.last_error().unwrap_or_default()
-        );
+    let regime_slot = Arc::new(ModelSlot::<RegimeModel>::with_loader(loader));
+    regime_slot.refresh(&registry, &symbol);
+    if !regime_slot.is_loaded() {
+        let why = regime_slot
+            .last_error()
+            .unwrap_or_else(|| "none promoted".into());
+        regime_slot.install_fallback()?;
+        println!("  regime : EMBEDDED FALLBACK (trained on synthetic data only): {why}");
     } else if let Some(o) = regime_slot.origin() {
         println!("  regime : {o}");
     }
-    let signal_slot = Arc::new(ModelSlot::<SignalModel>::from_registry(
-        &registry,
-        &args.symbol,
-    ));
+    let signal_slot = Arc::new(ModelSlot::<SignalModel>::with_loader(loader));
+    signal_slot.refresh(&registry, &symbol);
     match signal_slot.origin() {
         Some(o) => println!("  signal : {o}"),
         None => println!(
@@ -193,7 +214,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             names(&CONTEXT),
         )
     };
-    let mut bandit = match load_latest::<LinUcb, _>(&registry, &args.symbol) {
+    let mut bandit = match loader.load_latest::<LinUcb, _>(&registry, &symbol) {
         Ok((p, model))
             if model
                 .arm_names()
@@ -222,16 +243,10 @@ fn run() -> Result<(), Box<dyn Error>> {
     };
     // Polls LATEST.json so a model promoted while the bot runs is swapped in.
     let registry = Arc::new(registry);
-    let _refresh_regime = regime_slot.spawn_refresher(
-        registry.clone(),
-        args.symbol.clone(),
-        Duration::from_secs(30),
-    )?;
-    let _refresh_signal = signal_slot.spawn_refresher(
-        registry.clone(),
-        args.symbol.clone(),
-        Duration::from_secs(30),
-    )?;
+    let _refresh_regime =
+        regime_slot.spawn_refresher(registry.clone(), symbol.clone(), Duration::from_secs(30))?;
+    let _refresh_signal =
+        signal_slot.spawn_refresher(registry.clone(), symbol.clone(), Duration::from_secs(30))?;
     let regime = LiveRegime::new(regime_slot);
     let signal = LiveSignal::new(signal_slot);
 

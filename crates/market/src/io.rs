@@ -290,6 +290,27 @@ fn check_header(header: &[u8], file: &str, line: usize) -> Result<()> {
     Ok(())
 }
 
+/// The symbol a candle file stands for, from its name: the file stem up to
+/// the first `-` or `_`, upper-cased (`BTCUSDT-1h.csv` -> `BTCUSDT`), or
+/// `UNKNOWN` when nothing is left. Shared by the trainer, which publishes a
+/// real run's models under it, and bots that pick their models the same way.
+pub fn symbol_of(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let head = stem.split(['-', '_']).next().unwrap_or("");
+    let clean: String = head
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    if clean.is_empty() {
+        "UNKNOWN".into()
+    } else {
+        clean.to_ascii_uppercase()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

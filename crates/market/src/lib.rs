@@ -22,6 +22,6 @@ pub mod synthetic;
 pub use candles::{Candles, Gap, format_interval, format_ts_utc};
 pub use error::{MarketError, Result};
 pub use features::{FEATURES, FeatureStream, FeatureTable, Target, feature_matrix, t0_features};
-pub use io::{parse_candles, read_candles, read_candles_from, write_candles};
+pub use io::{parse_candles, read_candles, read_candles_from, symbol_of, write_candles};
 pub use resample::{resample, resample_with_counts};
 pub use synthetic::{Regime, SyntheticMarket, SyntheticRun, SyntheticSummary};

@@ -131,19 +131,24 @@ pub enum ModelsCommand {
     /// Current pointer, history and stored versions of one agent and symbol.
     Show {
         agent: String,
-        #[arg(long, default_value = "GLOBAL")]
+        /// The market (`BTCUSDT`), or `_synthetic` for models trained on
+        /// the synthetic market.
+        #[arg(long)]
         symbol: String,
     },
     /// Make a stored version (its registry key, see `show`) current.
     Promote {
         key: String,
-        #[arg(long, default_value = "GLOBAL")]
+        /// The market the key is made current for.
+        #[arg(long)]
         symbol: String,
     },
     /// Make the previous current model current again.
     Rollback {
         agent: String,
-        #[arg(long, default_value = "GLOBAL")]
+        /// The market (`BTCUSDT`), or `_synthetic` for models trained on
+        /// the synthetic market.
+        #[arg(long)]
         symbol: String,
     },
 }
@@ -160,8 +165,10 @@ pub struct BacktestArgs {
     #[arg(long, value_delimiter = ',')]
     pub strategies: Vec<String>,
     /// Symbol whose published agent models drive ou_mean_rev and lstm.
-    #[arg(long, default_value = "GLOBAL")]
-    pub model_symbol: String,
+    /// Default: the symbol the data is of (its file names, `[data] symbol`,
+    /// or `_synthetic` for the synthetic market).
+    #[arg(long)]
+    pub model_symbol: Option<String>,
     /// Label each trade's regime at entry with the regime agent, trained on
     /// each symbol's training span (the first 80% of its bars), instead of
     /// the volatility-tercile rule.

@@ -389,9 +389,21 @@ fn agent_strategy(
         agent: agent.into(),
         why,
     };
+    // The models of the market being backtested, unless named: a model of
+    // another market (or of the synthetic one) must be asked for.
+    let model_symbol = match &args.model_symbol {
+        Some(s) => s.clone(),
+        None => crate::orchestrator::job_symbol(&JobSpec {
+            agent: String::new(),
+            data: app.data_spec(&args.data),
+            params: json!({}),
+            symbol: app.config.data.symbol.clone(),
+            force: false,
+        })?,
+    };
     match name {
         "ou_mean_rev" => {
-            let params = match app.orch.current_blob("ou-mean", &args.model_symbol) {
+            let params = match app.orch.current_blob("ou-mean", &model_symbol) {
                 Ok(blob) => {
                     let m = ou_mean::MeanReversionModel::from_bytes(&blob)
                         .map_err(|e| agent_err("ou-mean", e.to_string()))?;
@@ -402,8 +414,7 @@ fn agent_strategy(
                         w(
                             out,
                             format!(
-                                "note: no ou-mean model published for {}; ou_mean_rev uses the agent's defaults",
-                                args.model_symbol
+                                "note: no ou-mean model published for {model_symbol}; ou_mean_rev uses the agent's defaults"
                             ),
                         )?;
                     }
@@ -415,13 +426,12 @@ fn agent_strategy(
         _ => {
             let blob = app
                 .orch
-                .current_blob("lstm", &args.model_symbol)
+                .current_blob("lstm", &model_symbol)
                 .map_err(|e| {
                     agent_err(
                         "lstm",
                         format!(
-                            "no usable lstm model for {} ({e}); train one with `cointrainer train lstm`",
-                            args.model_symbol
+                            "no usable lstm model for {model_symbol} ({e}); train one with `cointrainer train lstm`"
                         ),
                     )
                 })?;

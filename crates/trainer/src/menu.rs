@@ -111,13 +111,6 @@ pub fn run(app: &App, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
                 None => continue,
             },
             "5" => {
-                let model_symbol = match commands::default_symbol(app) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        say(out, format!("error: {e}"))?;
-                        continue;
-                    }
-                };
                 let args = BacktestArgs {
                     data: no_data.clone(),
                     strategies: Vec::new(),
@@ -129,7 +122,7 @@ pub fn run(app: &App, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
                     take_profit: None,
                     window_bars: 24,
                     json: false,
-                    model_symbol,
+                    model_symbol: None,
                     lstm_threshold: 0.0,
                     regime_agent: false,
                 };

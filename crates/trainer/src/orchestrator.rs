@@ -648,24 +648,8 @@ fn load_files(paths: &[PathBuf], symbol: Option<&str>) -> Result<MarketData, Tra
     })
 }
 
-/// The symbol a candle file stands for: its file stem up to the first `-`
-/// or `_` (`BTCUSDT-1h.csv` -> `BTCUSDT`).
-pub fn symbol_of(path: &Path) -> String {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let head = stem.split(['-', '_']).next().unwrap_or("");
-    let clean: String = head
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
-        .collect();
-    if clean.is_empty() {
-        "UNKNOWN".into()
-    } else {
-        clean.to_ascii_uppercase()
-    }
-}
+/// The symbol a candle file stands for (see [`market::symbol_of`]).
+pub use market::symbol_of;
 
 /// The backtest bootstrap: per-window returns of the shipped strategies
 /// (the input of linucb, meta-selector and ppo) plus the trade log,

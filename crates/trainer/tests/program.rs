@@ -319,8 +319,17 @@ fn every_command_parses() {
             "models",
             "promote",
             "models/regime/BTC/x.ctart",
+            "--symbol",
+            "BTC",
         ],
-        vec!["cointrainer", "models", "rollback", "regime"],
+        vec![
+            "cointrainer",
+            "models",
+            "rollback",
+            "regime",
+            "--symbol",
+            "BTC",
+        ],
         vec![
             "cointrainer",
             "backtest",
@@ -339,6 +348,19 @@ fn every_command_parses() {
         vec!["cointrainer", "bench", "--task", "T0"],
     ] {
         Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    }
+    // No default market for commands that change which model serves one.
+    for args in [
+        vec!["cointrainer", "models", "rollback", "regime"],
+        vec![
+            "cointrainer",
+            "models",
+            "promote",
+            "models/regime/BTC/x.ctart",
+        ],
+    ] {
+        let e = Cli::try_parse_from(&args).unwrap_err().to_string();
+        assert!(e.contains("--symbol"), "{args:?}: {e}");
     }
     let cli = Cli::try_parse_from(["cointrainer", "backtest", "--strategies", "a,b"]).unwrap();
     match cli.command {
@@ -473,7 +495,7 @@ fn backtest_command_writes_trades_pnl_returns_and_equity_png() {
         take_profit: None,
         window_bars: 24,
         json: false,
-        model_symbol: "GLOBAL".into(),
+        model_symbol: None,
         lstm_threshold: 0.0,
         regime_agent: false,
     };
@@ -526,7 +548,8 @@ fn agent_strategies_backtest_on_published_models_and_say_when_one_is_missing() {
         take_profit: None,
         window_bars: 24,
         json: false,
-        model_symbol: SYNTHETIC_SYMBOL.into(),
+        // The default: the models of the market the data is of (`_synthetic`).
+        model_symbol: None,
         lstm_threshold: 0.0,
         regime_agent: false,
     };

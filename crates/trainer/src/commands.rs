@@ -16,7 +16,7 @@ use backtest::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value, json};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The loaded config and the orchestrator built from it.
@@ -632,8 +632,9 @@ pub fn token_source(cfg: &Config) -> Option<crate::tokens::TokenSource> {
         .map(TokenSource::CandleDir)
 }
 
-/// Start the token watcher: new tokens retrain the configured agents on
-/// every candle file of the watched directory (or the configured data).
+/// Start the token watcher: each new token retrains the configured agents
+/// on its own candle files in the watched directory, published under its
+/// symbol (a symbols file: on the configured data).
 pub fn start_token_watcher(
     app: &App,
     stop: Arc<std::sync::atomic::AtomicBool>,
@@ -652,19 +653,34 @@ pub fn start_token_watcher(
     let fallback = app.config.data.spec();
     let symbol = app.config.data.symbol.clone();
     let on_new = Arc::new(move |tokens: Vec<String>| {
-        let files = source.candle_files();
-        let data = if files.is_empty() {
-            fallback.clone()
-        } else {
-            DataSpec::CsvFiles { paths: files }
-        };
         eprintln!(
             "tokens: new {}; retraining {}",
             tokens.join(", "),
             agents.join(", ")
         );
-        let line = run_agents(&orch, &agents, &data, symbol.as_deref(), false);
-        eprintln!("tokens: {line}");
+        let files = source.candle_files();
+        if files.is_empty() {
+            // A symbols file brings no candles: retrain on the configured
+            // data, under its symbol, as `schedule` does.
+            let line = run_agents(&orch, &agents, &fallback, symbol.as_deref(), false);
+            eprintln!("tokens: {line}");
+            return;
+        }
+        // Each new market trains on its own candle files (every timeframe
+        // of it) and publishes under its own symbol.
+        for token in &tokens {
+            let paths: Vec<PathBuf> = files
+                .iter()
+                .filter(|p| crate::orchestrator::symbol_of(p) == *token)
+                .cloned()
+                .collect();
+            if paths.is_empty() {
+                continue;
+            }
+            let data = DataSpec::CsvFiles { paths };
+            let line = run_agents(&orch, &agents, &data, Some(token), false);
+            eprintln!("tokens: {token}: {line}");
+        }
     });
     Ok(Some(crate::tokens::watch(
         watcher,

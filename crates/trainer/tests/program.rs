@@ -724,7 +724,7 @@ fn jobs_are_checked_before_they_are_queued() {
 }
 
 #[test]
-fn a_csv_dropped_into_the_watched_directory_retrains_regime_once() {
+fn csvs_dropped_into_the_watched_directory_retrain_regime_once_per_market() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     let dir = tempfile::tempdir().unwrap();
@@ -745,10 +745,13 @@ fn a_csv_dropped_into_the_watched_directory_retrains_regime_once() {
         .bars(BARS)
         .generate()
         .unwrap();
+    // Two new markets in one burst: each trains on its own candles and is
+    // published under its own symbol.
     market::write_candles(&candles.join("XRPUSDT-1h.csv"), &run.candles).unwrap();
+    market::write_candles(&candles.join("ADAUSDT-1h.csv"), &run.candles).unwrap();
     let start = Instant::now();
-    while app.orch.current_models().unwrap().models.is_empty()
-        && start.elapsed() < Duration::from_secs(60)
+    while app.orch.current_models().unwrap().models.len() < 2
+        && start.elapsed() < Duration::from_secs(120)
     {
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -756,14 +759,24 @@ fn a_csv_dropped_into_the_watched_directory_retrains_regime_once() {
     stop.store(true, Ordering::SeqCst);
     handle.join().unwrap();
     let models = app.orch.current_models().unwrap().models;
-    assert_eq!(models.len(), 1, "{models:?}");
-    assert_eq!(models[0].agent, "regime");
-    let runs = std::fs::read_dir(dir.path().join("reports/regime/XRPUSDT"))
-        .unwrap()
-        .count();
-    assert_eq!(runs, 1, "exactly one retraining job");
+    let mut symbols: Vec<(&str, &str)> = models
+        .iter()
+        .map(|m| (m.agent.as_str(), m.symbol.as_str()))
+        .collect();
+    symbols.sort();
+    assert_eq!(
+        symbols,
+        [("regime", "ADAUSDT"), ("regime", "XRPUSDT")],
+        "{models:?}"
+    );
+    for sym in ["XRPUSDT", "ADAUSDT"] {
+        let runs = std::fs::read_dir(dir.path().join("reports/regime").join(sym))
+            .unwrap()
+            .count();
+        assert_eq!(runs, 1, "exactly one retraining job for {sym}");
+    }
     let reg = TokenRegistry::load(&dir.path().join("tokens.json")).unwrap();
-    assert!(reg.tokens.contains_key("XRPUSDT"));
+    assert!(reg.tokens.contains_key("XRPUSDT") && reg.tokens.contains_key("ADAUSDT"));
 }
 
 #[test]

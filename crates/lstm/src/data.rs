@@ -8,7 +8,7 @@
 //! 1.2 MB however long the window.
 
 use crate::error::{LstmError, Result};
-use agent_core::CoreError;
+use agent_core::{CoreError, Purge, purged_split};
 use std::ops::Range;
 
 /// Feature rows of consecutive bars, per-row targets and a window length.
@@ -138,21 +138,20 @@ impl SequenceDataset {
     }
 
     /// Chronological split of samples `0..n` into fit and validation: the
-    /// last `floor(val_fraction * n)`-ish samples validate (fit gets
-    /// `floor((1 - val_fraction) * n)`, SPEC T6), and `gap` samples between
-    /// the two are dropped so fit labels cannot overlap validation labels.
-    pub fn split(&self, val_fraction: f64, gap: usize) -> Result<(Range<usize>, Range<usize>)> {
+    /// last `floor(val_fraction * n)`-ish samples validate (the cut is at
+    /// `floor((1 - val_fraction) * n)`, SPEC T6), and the `purge.gap()` fit
+    /// samples before the cut are dropped (agent-core's `purged_split`) so
+    /// no fit label looks into the validation period.
+    pub fn split(&self, val_fraction: f64, purge: Purge) -> Result<(Range<usize>, Range<usize>)> {
         let n = self.n_samples();
         let n_fit = ((1.0 - val_fraction) * n as f64).floor() as usize;
-        let val_start = n_fit + gap;
-        if n_fit == 0 || val_start >= n {
-            return Err(CoreError::InvalidData(format!(
+        let s = purged_split(n, &[n_fit], purge).map_err(|e| {
+            CoreError::InvalidData(format!(
                 "{n} samples (rows - window + 1) are too few to split into fit and validation \
-                 with val_fraction {val_fraction} and a purge gap of {gap}"
+                 with val_fraction {val_fraction}: {e}"
             ))
-            .into());
-        }
-        Ok((0..n_fit, val_start..n))
+        })?;
+        Ok((s.periods[0].clone(), s.periods[1].clone()))
     }
 }
 
@@ -210,11 +209,21 @@ mod tests {
         // SPEC T6: 46,627 train samples -> 41,964 fit, 4,663 validation.
         let n_rows = 46_627 + 31;
         let d = SequenceDataset::new(vec![0.0; n_rows], 1, vec![0.0; n_rows], 32).unwrap();
-        let (fit, val) = d.split(0.1, 0).unwrap();
+        let (fit, val) = d.split(0.1, Purge::new(0)).unwrap();
         assert_eq!((fit.len(), val.len()), (41_964, 4_663));
         assert_eq!(fit.end, val.start);
-        let (fit, val) = d.split(0.1, 5).unwrap();
-        assert_eq!(val.start, fit.end + 5);
+        // A 5-bar horizon drops the 5 fit samples before validation, whose
+        // labels (up to 5 bars past their window) reach into it.
+        let (fit, val) = d.split(0.1, Purge::new(5)).unwrap();
+        assert_eq!((fit.end, val.start), (41_964 - 5, 41_964));
+        let (fit, _) = d.split(0.1, Purge::new(5).embargo(2)).unwrap();
+        assert_eq!(fit.end, 41_964 - 7);
+        let tiny = SequenceDataset::new(vec![0.0; 40], 1, vec![0.0; 40], 32).unwrap();
+        let e = tiny.split(0.1, Purge::new(8)).unwrap_err().to_string();
+        assert!(
+            e.contains("too few") && e.contains("label horizon 8"),
+            "{e}"
+        );
     }
 
     #[test]

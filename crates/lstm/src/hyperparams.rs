@@ -247,8 +247,8 @@ impl LstmParams {
         /// enforced at inference.
         window: usize,
         /// Bars ahead the target looks (default 1). Used by
-        /// [`crate::forward_log_returns`] and to purge `horizon - 1` samples
-        /// between the fit and validation periods so their labels do not overlap.
+        /// [`crate::forward_log_returns`] and to purge the `horizon` fit
+        /// samples before validation, whose labels would reach into it.
         horizon: usize,
         /// Regression (default) or classification.
         task: Task,

@@ -9,7 +9,7 @@ use crate::hyperparams::{LstmParams, LstmValidParams, Task};
 use crate::native::{net::Workspace, predict_samples, step_one, thread_pool};
 use crate::report::TrainReport;
 use crate::weights::LstmWeights;
-use agent_core::{CoreError, Dataset, Fit, Progress, StandardScaler};
+use agent_core::{CoreError, Dataset, Fit, Progress, Purge, StandardScaler};
 use ndarray::{Array2, ArrayView2};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -579,7 +579,7 @@ impl LstmValidParams {
     ///
     /// The scaler is fitted on all rows of `data` (the training period:
     /// never pass test rows); the last `val_fraction` of the windows
-    /// validate, after a purge of `horizon - 1` windows.
+    /// validate; the `horizon` fit windows before them are purged.
     pub fn fit_with_progress(
         &self,
         data: &Dataset,
@@ -609,7 +609,7 @@ impl LstmValidParams {
         }
         let y: Vec<f32> = data.targets().iter().map(|&v| v as f32).collect();
         let ds = SequenceDataset::new(x, f, y, self.window)?;
-        let (fit, val) = ds.split(self.val_fraction, self.horizon - 1)?;
+        let (fit, val) = ds.split(self.val_fraction, Purge::new(self.horizon))?;
         let (weights, report) = crate::train::train(self, &ds, fit, val, progress)?;
         let mut metrics = BTreeMap::new();
         let key = match self.task {
@@ -620,6 +620,11 @@ impl LstmValidParams {
         metrics.insert("best_epoch".into(), serde_json::json!(report.best_epoch));
         metrics.insert("epochs_run".into(), serde_json::json!(report.epochs.len()));
         metrics.insert("s_per_epoch".into(), num(report.seconds_per_epoch()));
+        metrics.insert("label_horizon".into(), serde_json::json!(self.horizon));
+        metrics.insert(
+            "val_purged_samples".into(),
+            serde_json::json!(report.purged_samples),
+        );
         Ok(LstmModel {
             weights: Arc::new(weights),
             scaler,

@@ -39,6 +39,10 @@ pub struct TrainReport {
     pub threads: usize,
     pub n_fit: usize,
     pub n_val: usize,
+    /// Fit windows dropped before validation because their label reaches
+    /// into it (0 in reports from before purging).
+    #[serde(default)]
+    pub purged_samples: usize,
 }
 
 impl TrainReport {

@@ -265,6 +265,7 @@ pub(crate) fn train(
         threads,
         n_fit: fit.len(),
         n_val: val.len(),
+        purged_samples: val.start.saturating_sub(fit.end),
     };
     Ok((best_w, report))
 }

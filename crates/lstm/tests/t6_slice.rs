@@ -53,7 +53,9 @@ fn one_epoch_on_a_btc_slice_lands_near_the_zero_predictor(shared: &Path) {
         .unwrap();
     let r = model.report().unwrap();
     assert_eq!(r.epochs.len(), 1);
-    assert_eq!(r.n_fit + r.n_val, n_train - 31);
+    // 32-bar windows; the 1-bar label horizon is purged before validation.
+    assert_eq!(r.n_fit + r.n_val, n_train - 31 - 1);
+    assert_eq!(r.purged_samples, 1);
     let test = model.evaluate(&all, n_train..n_rows).unwrap();
     // Next-bar returns are close to unpredictable: a sane model stays within a
     // few percent of predicting zero.

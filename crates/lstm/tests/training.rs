@@ -319,3 +319,48 @@ fn loss_curves_are_written_as_csv_and_png() {
         assert_eq!(&png[1..4], b"PNG");
     }
 }
+
+#[test]
+fn fit_windows_whose_label_reaches_validation_are_purged() {
+    // Labels looking `h` bars ahead: the targets of the `h` fit windows right
+    // before validation are made from bars inside it. A copy of the data
+    // gives exactly those targets extreme values.
+    let (n, window, h) = (500, 6, 4);
+    let clean = toy(n, 3);
+    let n_samples = n - window + 1;
+    let n_fit = (0.9 * n_samples as f64).floor() as usize;
+    let mut y = clean.targets().to_vec();
+    for s in n_fit - h..n_fit {
+        y[s + window - 1] = 25.0;
+    }
+    let leaky = Dataset::new(
+        clean.features().to_owned(),
+        Array1::from(y),
+        clean.feature_names().to_vec(),
+    )
+    .unwrap();
+    let fit = |d: &Dataset, horizon: usize| {
+        small()
+            .horizon(horizon)
+            .max_epochs(2)
+            .check()
+            .unwrap()
+            .fit(d)
+            .unwrap()
+    };
+    // Purged: those windows never train, so the model and its validation
+    // loss are the ones the clean data gives.
+    let (a, b) = (fit(&clean, h), fit(&leaky, h));
+    let (ra, rb) = (a.report().unwrap(), b.report().unwrap());
+    assert_eq!((ra.n_fit, ra.purged_samples), (n_fit - h, h));
+    assert_eq!(a.weights(), b.weights());
+    assert_eq!(ra.best_val_loss, rb.best_val_loss);
+    assert_eq!(a.metrics()["val_purged_samples"], h);
+    // Purging only one window, the others train and change the model.
+    let (c, d) = (fit(&clean, 1), fit(&leaky, 1));
+    assert_ne!(c.weights(), d.weights());
+    assert_ne!(
+        c.report().unwrap().best_val_loss,
+        d.report().unwrap().best_val_loss
+    );
+}

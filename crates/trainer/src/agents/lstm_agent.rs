@@ -127,15 +127,19 @@ impl AgentTrainer for LstmAgent {
         let n = data.n_samples();
         // Purge `horizon` rows so no training label looks into the test span.
         let test_start = ((1.0 - test_fraction) * n as f64).floor() as usize;
-        let train_end = test_start.saturating_sub(horizon.saturating_sub(1));
-        let (train, _) = data.split_at(train_end).map_err(|e| agent_err(AGENT, &e))?;
+        let split = agent_core::purged_split(n, &[test_start], agent_core::Purge::new(horizon))
+            .map_err(|e| agent_err(AGENT, &e))?;
+        let (train, _) = data
+            .split_at(split.periods[0].end)
+            .map_err(|e| agent_err(AGENT, &e))?;
         let progress = ctx.core_progress();
         let mut model = params
             .fit_with_progress(&train, Some(&progress))
             .map_err(|e| agent_err(AGENT, &e))?;
-        let m = model
+        let mut m = model
             .evaluate(&data, test_start.max(model.window().saturating_sub(1))..n)
             .map_err(|e| agent_err(AGENT, &e))?;
+        m.insert("purged_rows".into(), split.purged_rows as f64);
         model.record_metrics("test", &m);
         let dir = ctx.model_dir();
         model.set_provenance(Some(ctx.data.provenance.clone()));

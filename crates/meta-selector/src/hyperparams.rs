@@ -35,6 +35,10 @@ pub struct MetaSelectorValidParams {
     /// Share of the training decision groups (oldest first) used for
     /// fitting; the rest is the early-stopping validation period.
     pub fit_fraction: f64,
+    /// Decision-time units purged before the validation and test periods on
+    /// top of each target's own end, which is always purged.
+    #[serde(default)]
+    pub embargo: i64,
     /// Tree, binning and determinism parameters (LightGBM's defaults).
     #[serde(flatten)]
     pub tree: TreeParams,
@@ -52,6 +56,7 @@ impl Default for MetaSelectorValidParams {
             max_rounds: 500,
             early_stopping_rounds: 30,
             fit_fraction: 0.8,
+            embargo: 0,
             tree: TreeParams::default(),
             num_threads: 2,
             grid_parallelism: GridParallelism::Auto,
@@ -119,6 +124,12 @@ impl MetaSelectorParams {
         self
     }
 
+    /// Extra decision-time units purged before each later period.
+    pub fn embargo(mut self, units: i64) -> Self {
+        self.0.embargo = units;
+        self
+    }
+
     pub fn num_threads(mut self, n: usize) -> Self {
         self.0.num_threads = n;
         self
@@ -169,6 +180,9 @@ impl ParamGuard for MetaSelectorParams {
         }
         if p.max_rounds == 0 {
             return Err(bad("max_rounds", 0, "must be at least 1"));
+        }
+        if p.embargo < 0 {
+            return Err(bad("embargo", p.embargo, "must be >= 0"));
         }
         if !(p.fit_fraction > 0.0 && p.fit_fraction < 1.0) {
             return Err(bad("fit_fraction", p.fit_fraction, "must be in (0, 1)"));

@@ -32,6 +32,10 @@ pub struct SplitSizes {
     pub test_rows: usize,
     /// Rows dropped because their target overlaps the next period.
     pub purged_rows: usize,
+    /// Extra decision-time units purged before each period beyond the
+    /// targets' own end (0 in artifacts from before it existed).
+    #[serde(default)]
+    pub embargo: i64,
     pub fit_groups: usize,
     pub valid_groups: usize,
     pub test_groups: usize,

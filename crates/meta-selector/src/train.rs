@@ -9,7 +9,7 @@ use crate::hyperparams::{GridParallelism, MetaSelectorValidParams};
 use crate::model::{
     GridPointReport, MetaSelector, SelectionReport, SplitSizes, TrainReport, argmax_first,
 };
-use agent_core::{Fit, Progress, ProgressEvent, metrics};
+use agent_core::{Fit, Progress, ProgressEvent, metrics, purge_by_label_end};
 use lgbm::{self, Grid, LgbDataset, Rows};
 use std::collections::BTreeMap;
 
@@ -35,25 +35,30 @@ fn n_groups(table: &MetaTable, rows: &[usize]) -> usize {
     n
 }
 
-/// Drop rows of `earlier` whose target is only known after `later` starts.
-fn purge(table: &MetaTable, earlier: &mut Vec<usize>, later: &[usize]) -> usize {
+/// Drop rows of `earlier` whose target is only known after `later` starts
+/// (less `embargo` decision-time units): agent-core's `purge_by_label_end`.
+fn purge(table: &MetaTable, earlier: &mut Vec<usize>, later: &[usize], embargo: i64) -> usize {
     let Some(&first) = later.first() else {
         return 0;
     };
-    let start = table.decision_time()[first];
-    let before = earlier.len();
-    earlier.retain(|&r| table.target_end()[r] <= start);
-    before - earlier.len()
+    purge_by_label_end(
+        earlier,
+        table.target_end(),
+        table.decision_time()[first],
+        embargo,
+    )
 }
 
 /// The chronological split SPEC T2 prescribes: training rows are the
 /// table's `is_train` rows; their decision groups, oldest first, are cut at
 /// `floor(fit_fraction * groups)` into fit and validation; the rest is test.
-pub fn split(table: &MetaTable, fit_fraction: f64) -> Result<Split> {
+/// Before the validation and the test period, rows whose target ends after
+/// the period's first decision less `embargo` are purged.
+pub fn split(table: &MetaTable, fit_fraction: f64, embargo: i64) -> Result<Split> {
     let n_train = table.n_train();
     let mut train: Vec<usize> = (0..n_train).collect();
     let test: Vec<usize> = (n_train..table.n_rows()).collect();
-    let mut purged = purge(table, &mut train, &test);
+    let mut purged = purge(table, &mut train, &test, embargo);
     // Groups of the training rows in order.
     let mut groups: Vec<i64> = Vec::new();
     for &r in &train {
@@ -76,7 +81,7 @@ pub fn split(table: &MetaTable, fit_fraction: f64) -> Result<Split> {
         .unwrap_or(train.len());
     let valid = train.split_off(cut);
     let mut fit = train;
-    purged += purge(table, &mut fit, &valid);
+    purged += purge(table, &mut fit, &valid, embargo);
     if fit.is_empty() || valid.is_empty() {
         return Err(MetaSelectorError::NotEnoughData(
             "the fit or validation period is empty after purging".into(),
@@ -87,6 +92,7 @@ pub fn split(table: &MetaTable, fit_fraction: f64) -> Result<Split> {
         valid_rows: valid.len(),
         test_rows: test.len(),
         purged_rows: purged,
+        embargo,
         fit_groups: n_groups(table, &fit),
         valid_groups: n_groups(table, &valid),
         test_groups: n_groups(table, &test),
@@ -208,7 +214,7 @@ impl MetaSelectorValidParams {
     ) -> Result<MetaSelector> {
         // LightGBM polls it from its worker threads, outside this thread's scope.
         let cancel = agent_core::cancel::current();
-        let sp = split(table, self.fit_fraction)?;
+        let sp = split(table, self.fit_fraction, self.embargo)?;
         let nf = table.feature_names().len();
         let fit = gather(table, &sp.fit)?;
         let valid = gather(table, &sp.valid)?;
@@ -318,7 +324,7 @@ impl MetaSelectorValidParams {
         num_leaves: usize,
         rounds: usize,
     ) -> Result<MetaSelector> {
-        let sp = split(table, self.fit_fraction)?;
+        let sp = split(table, self.fit_fraction, self.embargo)?;
         let nf = table.feature_names().len();
         let fit = gather(table, &sp.fit)?;
         let mut ds = LgbDataset::from_rows(

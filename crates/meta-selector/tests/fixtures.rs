@@ -256,7 +256,11 @@ fn malformed_csv_names_file_and_line() {
     let bad = b"window,strategy_id,f0,target,is_train\n10,0,0.5,0.1,1\n11,0,abc,0.2,1\n";
     let err = MetaTable::parse_csv(bad, Path::new("meta.csv"), None).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("meta.csv:3") && msg.contains("abc"), "{msg}");
+    // File, line and column, never the cell's text.
+    assert!(
+        msg.contains("meta.csv:3") && msg.contains("column 3") && !msg.contains("abc"),
+        "{msg}"
+    );
     let missing = b"window,strategy_id,f0,is_train\n10,0,0.5,1\n";
     let err = MetaTable::parse_csv(missing, Path::new("m.csv"), None).unwrap_err();
     assert!(err.to_string().contains("missing column `target`"), "{err}");
@@ -284,8 +288,12 @@ fn training_rows_whose_target_overlaps_the_test_period_are_purged() {
         vec!["a".into(), "b".into()],
     )
     .unwrap();
-    let sp = meta_selector::split(&t, 0.8).unwrap();
+    let sp = meta_selector::split(&t, 0.8, 0).unwrap();
     assert_eq!(sp.sizes.purged_rows, 2);
+    // An embargo of one decision interval also purges the last fit group,
+    // whose targets end exactly at the first validation decision.
+    let se = meta_selector::split(&t, 0.8, 10).unwrap();
+    assert_eq!((se.sizes.purged_rows, se.sizes.embargo), (4, 10));
     assert!(
         sp.valid
             .iter()
@@ -326,4 +334,83 @@ fn window_models_record_their_lookback_and_loading_checks_it() {
     std::fs::write(&mp, serde_json::to_string(&v).unwrap()).unwrap();
     let err = MetaSelector::load(dir.path()).unwrap_err().to_string();
     assert!(err.contains("lookback"), "{err}");
+}
+
+/// 300 decisions, test from 240, each target ending `declared_end`
+/// windows after its decision. Before the boundaries the target is noise;
+/// in the test period it follows `f0`. `leaky` gives the rows whose target
+/// window reaches past a boundary the later relation (their target is made
+/// from windows after it).
+fn straddling_table(declared_end: i64, leaky: bool) -> MetaTable {
+    let (n, n_train) = (300usize, 240usize);
+    let mut ux = SplitMix64::new(5);
+    let mut ue = SplitMix64::new(6);
+    let x = Array2::from_shape_fn((n, 2), |_| ux.next_f64());
+    let y: Vec<f64> = (0..n)
+        .map(|i| {
+            let e = ue.next_f64();
+            let straddles = (186..189).contains(&i) || (237..240).contains(&i);
+            if i >= n_train || (leaky && straddles) {
+                x[[i, 0]]
+            } else {
+                e
+            }
+        })
+        .collect();
+    let rows = (0..n)
+        .map(|i| RowMeta {
+            strategy: 0,
+            group: i as i64,
+            decision_time: i as i64,
+            target_end: i as i64 + declared_end,
+            is_train: i < n_train,
+        })
+        .collect();
+    MetaTable::new(
+        vec!["f0".into(), "f1".into()],
+        x,
+        y,
+        rows,
+        vec!["only".into()],
+    )
+    .unwrap()
+}
+
+#[test]
+fn targets_reaching_a_later_period_are_purged_and_change_nothing() {
+    let fit = |t: &MetaTable| {
+        MetaSelector::params()
+            .learning_rates(vec![0.1])
+            .num_leaves(vec![7])
+            .max_rounds(60)
+            .early_stopping_rounds(10)
+            .num_threads(1)
+            .check()
+            .unwrap()
+            .fit(t)
+            .unwrap()
+    };
+    // Targets over windows i..i+4 end at i + 4: rows 237..240 (before test)
+    // and, before the fit / validation cut at 189 (80% of the 237 groups
+    // left), rows 186..189 are purged.
+    let (clean, leaky) = (straddling_table(4, false), straddling_table(4, true));
+    let sp = meta_selector::split(&leaky, 0.8, 0).unwrap();
+    assert_eq!(sp.fit, (0..186).collect::<Vec<_>>());
+    assert_eq!(sp.valid, (189..237).collect::<Vec<_>>());
+    assert_eq!(sp.test, (240..300).collect::<Vec<_>>());
+    let (mc, ml) = (fit(&clean), fit(&leaky));
+    assert_eq!(mc.report(), ml.report());
+    assert_eq!(
+        mc.predict_table(&clean).unwrap(),
+        ml.predict_table(&leaky).unwrap()
+    );
+    // Declared as ending with their own window, the same rows train and
+    // change the model.
+    let (uc, ul) = (straddling_table(1, false), straddling_table(1, true));
+    let (mu, mv) = (fit(&uc), fit(&ul));
+    assert_eq!(
+        meta_selector::split(&ul, 0.8, 0).unwrap().sizes.purged_rows,
+        0
+    );
+    assert_ne!(mu.report().grid, mv.report().grid);
 }

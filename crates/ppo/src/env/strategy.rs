@@ -772,7 +772,9 @@ mod tests {
         let e = StrategyData::parse_csv("f.csv", bad)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("f.csv:2") && e.contains("ctx_x"), "{e}");
+        // Line and column, never the file's own text (header included).
+        assert!(e.contains("f.csv:2") && e.contains("column 2"), "{e}");
+        assert!(!e.contains("abc") && !e.contains("ctx_x"), "{e}");
         let unsplit = "ret_a,ctx_x,is_train\n0.1,1,0\n0.1,1,1\n";
         let e = StrategyData::parse_csv("f.csv", unsplit)
             .unwrap_err()

@@ -9,12 +9,18 @@
 # part of it). CARGO_TARGET_DIR, if set, must be empty or missing; otherwise a
 # new temporary one is used. The downloaded crates.io registry (~/.cargo) is
 # kept: the figures are compile and run times, not download times.
-# Set FRESH_SKIP_TESTS=1 to time only the first command.
+# Set FRESH_SKIP_TESTS=1 to time only the first command, and FRESH_CLONE_DIR
+# to clone into that (new) directory and keep it, e.g. to run more commands
+# in the same clone and target directory afterwards.
 set -uo pipefail
 
 repo="${1:-$(cd "$(dirname "$0")/.." && pwd)}"
 work="$(mktemp -d)"
-clone="$work/cointrainer"
+clone="${FRESH_CLONE_DIR:-$work/cointrainer}"
+if [ -e "$clone" ]; then
+  echo "FRESH_CLONE_DIR=$clone exists; name a new directory" >&2
+  exit 2
+fi
 if [ -n "${CARGO_TARGET_DIR:-}" ] && [ -n "$(ls -A "$CARGO_TARGET_DIR" 2>/dev/null)" ]; then
   echo "CARGO_TARGET_DIR=$CARGO_TARGET_DIR is not empty; unset it or empty it" >&2
   exit 2

@@ -43,6 +43,9 @@ pub struct SignalModel {
     pub(crate) data_fingerprint: Option<String>,
     /// Where the training data came from (see `agent_core::provenance`).
     pub(crate) provenance: Option<agent_core::Provenance>,
+    /// How the training rows were labelled, so that re-scoring labels the
+    /// same way (`None`: not recorded, as in artifacts written before).
+    pub(crate) labels: Option<crate::LabelSpec>,
 }
 
 /// Out-of-sample quality of a model on labelled rows.
@@ -94,6 +97,7 @@ impl SignalModel {
             search: None,
             data_fingerprint: Some(train.fingerprint()),
             provenance: None,
+            labels: None,
         })
     }
 

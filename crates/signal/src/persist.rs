@@ -64,6 +64,7 @@ impl Persist for SignalModel {
                 "decision_threshold": self.decision_threshold,
                 "signal_thresholds": self.thresholds,
                 "fit": self.fit_info,
+                "labels": self.labels,
             }),
         }
     }
@@ -150,7 +151,20 @@ impl Persist for SignalModel {
         } else {
             None
         };
+        // The label spec the model was trained with; absent in artifacts
+        // written before it was recorded.
+        let labels = match manifest.extra.get("labels") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => {
+                let spec: crate::LabelSpec = serde_json::from_value(v.clone())
+                    .map_err(|e| malformed(files, format!("manifest extra.labels: {e}")))?;
+                spec.validate()
+                    .map_err(|e| malformed(files, format!("manifest extra.labels: {e}")))?;
+                Some(spec)
+            }
+        };
         Ok(SignalModel {
+            labels,
             feature_names: json.feature_names,
             scaler: StandardScaler { mean, scale },
             coef,
@@ -188,5 +202,17 @@ impl SignalModel {
     /// manifest with the model.
     pub fn set_provenance(&mut self, provenance: Option<agent_core::Provenance>) {
         self.provenance = provenance;
+    }
+
+    /// How the training rows were labelled (horizon, dead zone), when the
+    /// trainer recorded it.
+    pub fn labels(&self) -> Option<&crate::LabelSpec> {
+        self.labels.as_ref()
+    }
+
+    /// Record how the training rows were labelled; it is saved in the
+    /// manifest, and re-scoring (`cointrainer evaluate`) labels the same way.
+    pub fn set_labels(&mut self, labels: Option<crate::LabelSpec>) {
+        self.labels = labels;
     }
 }

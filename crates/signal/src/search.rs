@@ -273,6 +273,7 @@ impl SignalValidParams {
             search: None,
             data_fingerprint: Some(train.fingerprint()),
             provenance: None,
+            labels: None,
         };
         let b = report.best_record();
         model.set_metric("cv_auc", b.mean_cv_auc);

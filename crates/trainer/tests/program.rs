@@ -158,6 +158,33 @@ fn train_all_on_the_synthetic_market_publishes_every_agent_with_reports() {
 }
 
 #[test]
+fn evaluate_labels_the_rows_as_the_model_was_trained() {
+    let dir = tempfile::tempdir().unwrap();
+    let orch = orchestrator(dir.path());
+    let mut j = job("signal", true);
+    j.params = json!({"label_horizon": 3, "dead_zone": 0.001});
+    orch.train(&j, &|_| {}).unwrap();
+    let data = DataSpec::Synthetic {
+        seed: 99,
+        bars: BARS,
+    };
+    let current = ModelRef::Current {
+        symbol: SYNTHETIC_SYMBOL.into(),
+    };
+    let m = orch.evaluate("signal", &current, &data).unwrap();
+    assert_eq!(m["label_horizon"], json!(3.0), "{m:?}");
+    assert_eq!(m["dead_zone"], json!(0.001), "{m:?}");
+    // The same model scored with next-bar labels would see other rows: the
+    // dead zone drops small moves, so fewer rows are scored.
+    let mut plain = job("signal", true);
+    plain.params = json!({});
+    orch.train(&plain, &|_| {}).unwrap();
+    let m1 = orch.evaluate("signal", &current, &data).unwrap();
+    assert_eq!(m1["label_horizon"], json!(1.0), "{m1:?}");
+    assert!(m["n"].as_f64() < m1["n"].as_f64(), "{m:?} vs {m1:?}");
+}
+
+#[test]
 fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer() {
     let dir = tempfile::tempdir().unwrap();
     let orch = orchestrator(dir.path());

@@ -77,6 +77,7 @@ impl AgentTrainer for SignalAgent {
         model.set_metric("test_purged_rows", split.purged_rows as f64);
         let dir = ctx.model_dir();
         model.set_provenance(Some(ctx.data.provenance.clone()));
+        model.set_labels(Some(spec));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         Ok(Trained {
             metrics: saved_metrics(&dir)?,
@@ -100,7 +101,9 @@ impl AgentTrainer for SignalAgent {
     ) -> Result<BTreeMap<String, Value>, TrainError> {
         let model = SignalModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let (_, candles) = data.primary()?;
-        let spec = LabelSpec::new(1, 0.0).map_err(|e| agent_err(AGENT, &e))?;
+        // Label as the model was trained (artifacts that did not record it:
+        // the default, next bar up or not).
+        let spec = model.labels().copied().unwrap_or_default();
         let labeled =
             signal::candles::t0_labeled(candles, &spec).map_err(|e| agent_err(AGENT, &e))?;
         let ev = model
@@ -108,6 +111,8 @@ impl AgentTrainer for SignalAgent {
             .map_err(|e| agent_err(AGENT, &e))?;
         Ok(num_metrics([
             ("n".to_string(), ev.n as f64),
+            ("label_horizon".to_string(), spec.horizon as f64),
+            ("dead_zone".to_string(), spec.dead_zone),
             ("auc".to_string(), ev.auc),
             ("f1".to_string(), ev.f1_at_half),
             ("f1_at_threshold".to_string(), ev.f1_at_threshold),

@@ -185,6 +185,24 @@ fn evaluate_labels_the_rows_as_the_model_was_trained() {
 }
 
 #[test]
+fn evaluate_builds_the_meta_selector_features_with_the_models_lookback() {
+    let dir = tempfile::tempdir().unwrap();
+    let orch = orchestrator(dir.path());
+    let mut j = job("meta-selector", true);
+    j.params = json!({"lookback": 4});
+    orch.train(&j, &|_| {}).unwrap();
+    let current = ModelRef::Current {
+        symbol: SYNTHETIC_SYMBOL.into(),
+    };
+    let data = DataSpec::Synthetic {
+        seed: 99,
+        bars: BARS,
+    };
+    let m = orch.evaluate("meta-selector", &current, &data).unwrap();
+    assert_eq!(m["lookback"], json!(4.0), "{m:?}");
+}
+
+#[test]
 fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer() {
     let dir = tempfile::tempdir().unwrap();
     let orch = orchestrator(dir.path());

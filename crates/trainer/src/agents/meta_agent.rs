@@ -112,9 +112,15 @@ impl AgentTrainer for MetaSelectorAgent {
         let model = MetaSelector::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let r = returns
             .ok_or_else(|| TrainError::Data("meta-selector needs strategy returns".into()))?;
-        let t = table(r, 10)?;
+        // The lookback the model's features were built with (models that
+        // did not record it: the trainer's default).
+        let lookback = model.lookback().unwrap_or(10);
+        let t = table(r, lookback)?;
         let pred = model.predict_table(&t).map_err(|e| agent_err(AGENT, &e))?;
-        let mut out = vec![("n".to_string(), pred.len() as f64)];
+        let mut out = vec![
+            ("n".to_string(), pred.len() as f64),
+            ("lookback".to_string(), lookback as f64),
+        ];
         if let Ok(v) = metrics::mse(t.target(), &pred) {
             out.push(("mse".into(), v));
         }

@@ -278,6 +278,24 @@ pub fn evaluate(app: &App, args: &EvaluateArgs, out: &mut dyn Write) -> Result<(
     for (k, v) in &metrics {
         w(out, format!("  {k:<32} {v}"))?;
     }
+    match metrics
+        .get("eval_bars_in_training_data")
+        .and_then(Value::as_u64)
+    {
+        Some(0) => w(out, "  all bars lie outside the model's training data")?,
+        Some(n) => w(
+            out,
+            format!(
+                "  warning: {n} of {} bars lie inside the span of the data the model was \
+                 trained on: these scores are partly in-sample",
+                metrics.get("eval_bars").cloned().unwrap_or_default()
+            ),
+        )?,
+        None => w(
+            out,
+            "  note: the model does not record its training data; the scores may be in-sample",
+        )?,
+    }
     Ok(())
 }
 

@@ -348,7 +348,16 @@ impl Orchestrator {
             }
             Bootstrap::Candles => None,
         };
-        a.evaluate(&blob, &data, returns.as_ref())
+        let mut metrics = a.evaluate(&blob, &data, returns.as_ref())?;
+        let (manifest, _) = agent_core::persist::from_blob(&blob)?;
+        let (bars, inside) = bars_inside_training_data(manifest.provenance.as_ref(), &data);
+        metrics.insert("eval_bars".into(), json!(bars));
+        // Known only when the model recorded its data; then a count of the
+        // evaluation bars that lie in the span of the data it trained on.
+        if let Some(inside) = inside {
+            metrics.insert("eval_bars_in_training_data".into(), json!(inside));
+        }
+        Ok(metrics)
     }
 
     /// The artifact blob of the current model of `agent` for `symbol`,
@@ -646,6 +655,42 @@ fn load_files(paths: &[PathBuf], symbol: Option<&str>) -> Result<MarketData, Tra
             .join(", "),
         provenance: Provenance::CandleFiles { files },
     })
+}
+
+/// How many bars `data` holds, and how many of them lie inside the data a
+/// model with `trained_on` provenance learnt from: bars of the same symbol
+/// within a training file's span, or every bar when both are the synthetic
+/// market of the same seed. `None` when the model did not record its data.
+fn bars_inside_training_data(
+    trained_on: Option<&Provenance>,
+    data: &MarketData,
+) -> (usize, Option<usize>) {
+    let bars: usize = data.series.iter().map(|(_, c)| c.ts.len()).sum();
+    let inside = match (trained_on, &data.provenance) {
+        (None, _) => None,
+        // The same seed replays the same price path (a longer run extends
+        // it): count it all as seen.
+        (Some(Provenance::Synthetic { seed, .. }), eval) => Some(match eval {
+            Provenance::Synthetic { seed: s, .. } if s == seed => bars,
+            _ => 0,
+        }),
+        (Some(Provenance::CandleFiles { files }), _) => Some(
+            data.series
+                .iter()
+                .map(|(symbol, c)| {
+                    let spans: Vec<(i64, i64)> = files
+                        .iter()
+                        .filter(|f| f.symbol == *symbol)
+                        .map(|f| (f.first_ts, f.last_ts))
+                        .collect();
+                    c.ts.iter()
+                        .filter(|&&t| spans.iter().any(|&(a, b)| a <= t && t <= b))
+                        .count()
+                })
+                .sum(),
+        ),
+    };
+    (bars, inside)
 }
 
 /// The symbol a candle file stands for (see [`market::symbol_of`]).

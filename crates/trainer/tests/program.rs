@@ -174,6 +174,15 @@ fn evaluate_labels_the_rows_as_the_model_was_trained() {
     let m = orch.evaluate("signal", &current, &data).unwrap();
     assert_eq!(m["label_horizon"], json!(3.0), "{m:?}");
     assert_eq!(m["dead_zone"], json!(0.001), "{m:?}");
+    // Another seed's market was never seen; the training seed's all was.
+    assert_eq!(m["eval_bars"], json!(BARS), "{m:?}");
+    assert_eq!(m["eval_bars_in_training_data"], json!(0), "{m:?}");
+    let seen = DataSpec::Synthetic {
+        seed: 7,
+        bars: BARS,
+    };
+    let m7 = orch.evaluate("signal", &current, &seen).unwrap();
+    assert_eq!(m7["eval_bars_in_training_data"], json!(BARS), "{m7:?}");
     // The same model scored with next-bar labels would see other rows: the
     // dead zone drops small moves, so fewer rows are scored.
     let mut plain = job("signal", true);

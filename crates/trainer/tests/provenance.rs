@@ -250,10 +250,25 @@ fn an_artifact_without_provenance_still_loads_and_a_bot_is_told() {
             &ModelRef::Current {
                 symbol: "LEGACY".into(),
             },
-            &DataSpec::Csv { path: csv },
+            &DataSpec::Csv { path: csv.clone() },
         )
         .unwrap();
     assert!(!m.is_empty());
+    // Without provenance, whether the bars were seen in training is unknown.
+    assert!(!m.contains_key("eval_bars_in_training_data"), "{m:?}");
+    // A model that records its data: every bar of its own file was seen.
+    let m = app
+        .orch
+        .evaluate(
+            "linucb",
+            &ModelRef::Current {
+                symbol: "SOLUSDT".into(),
+            },
+            &DataSpec::Csv { path: csv },
+        )
+        .unwrap();
+    assert!(m["eval_bars"].as_u64().unwrap() > 0, "{m:?}");
+    assert_eq!(m["eval_bars_in_training_data"], m["eval_bars"], "{m:?}");
     // Served by default (with a warning in the log); refused by a bot that
     // requires provenance.
     load_latest::<linucb::LinUcb, _>(reg, "LEGACY").expect("an old model still serves");

@@ -212,6 +212,30 @@ fn evaluate_builds_the_meta_selector_features_with_the_models_lookback() {
 }
 
 #[test]
+fn an_embargo_beyond_the_label_horizon_reaches_the_regime_and_meta_selector_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let orch = orchestrator(dir.path());
+    for agent in ["regime", "meta-selector"] {
+        let mut j = job(agent, true);
+        j.params = json!({"embargo": 3});
+        orch.validate(&j).unwrap();
+        orch.train(&j, &|_| {})
+            .unwrap_or_else(|e| panic!("{agent}: {e}"));
+        let (_, blob) = orch
+            .registry()
+            .fetch_latest(agent, SYNTHETIC_SYMBOL)
+            .unwrap();
+        let (manifest, _) = agent_core::persist::from_blob(&blob).unwrap();
+        assert_eq!(
+            manifest.hyperparameters["embargo"],
+            json!(3),
+            "{agent}: {}",
+            manifest.hyperparameters
+        );
+    }
+}
+
+#[test]
 fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer() {
     let dir = tempfile::tempdir().unwrap();
     let orch = orchestrator(dir.path());

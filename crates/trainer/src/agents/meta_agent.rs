@@ -41,6 +41,7 @@ impl AgentTrainer for MetaSelectorAgent {
             "max_rounds",
             "early_stopping_rounds",
             "fit_fraction",
+            "embargo",
             "num_threads",
             "grid_parallelism",
         ];
@@ -60,6 +61,7 @@ impl AgentTrainer for MetaSelectorAgent {
             max_rounds: usize,
             early_stopping_rounds: usize,
             fit_fraction: f64,
+            embargo: i64,
             num_threads: usize,
             grid_parallelism: GridParallelism,
         ]);

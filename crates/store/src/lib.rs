@@ -15,8 +15,8 @@ pub use cached::{CachedStore, RecoveryLoop, RetryPolicy, StoreStatus};
 pub use error::{StoreError, describe_json_error};
 pub use local::LocalStore;
 pub use registry::{
-    CurrentModels, LatestPointer, ListingProblem, ModelRegistry, PromotePolicy, Published,
-    SYNTHETIC_SYMBOL, check_symbol,
+    CurrentModels, LatestPointer, ListingProblem, ModelRegistry, PromotePolicy, PromotionRecord,
+    Published, SYNTHETIC_SYMBOL, check_symbol,
 };
 #[cfg(any(feature = "s3", feature = "supabase"))]
 pub use remote::Secret;

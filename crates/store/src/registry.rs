@@ -84,6 +84,43 @@ pub struct LatestPointer {
     /// absent for models written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// How this model became current: the rule, the model it was compared
+    /// with and the numbers of the comparison. Absent for pointers written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion: Option<PromotionRecord>,
+}
+
+/// Why a model became current, as its pointer (and later its history
+/// entry) records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromotionRecord {
+    /// `always` (forced), `manual` (promote/rollback by hand), `stored_metric`
+    /// (the old rule: the metric each model stored when it was trained),
+    /// `same_slice` (both models scored on the same data), `first` (no
+    /// current model).
+    pub rule: String,
+    /// Store key of the model that was current when the decision was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<String>,
+    /// The comparison's inputs and results (metric values, slice, paired
+    /// test statistics), as the rule defines them.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub details: serde_json::Value,
+}
+
+impl PromotionRecord {
+    pub fn new(
+        rule: impl Into<String>,
+        against: Option<String>,
+        details: serde_json::Value,
+    ) -> Self {
+        Self {
+            rule: rule.into(),
+            against,
+            details,
+        }
+    }
 }
 
 /// Every current model of a registry: the pointers that read well, and one
@@ -130,6 +167,17 @@ pub enum PromotePolicy {
         metric: String,
         direction: Direction,
     },
+    /// The caller compared the candidate with the current model `against`
+    /// (`None`: there was none) and decided. If the current model has
+    /// changed since, nothing is promoted: the decision was about another
+    /// model.
+    Decided {
+        promote: bool,
+        against: Option<String>,
+        /// Why not, when not promoted.
+        reason: Option<String>,
+        record: PromotionRecord,
+    },
 }
 
 /// Versioned models in a store.
@@ -154,6 +202,7 @@ fn pointer_from_manifest(m: &Manifest, key: &str, symbol: &str, hash: String) ->
         promoted_at: now_rfc3339(),
         metrics: m.metrics.clone(),
         provenance: m.provenance.clone(),
+        promotion: None,
     }
 }
 
@@ -244,15 +293,36 @@ impl<S: ArtifactStore> ModelRegistry<S> {
             .collect();
         let key = format!("{dir}/{stamp}-{}.ctart", &digest[..12]);
         self.store.put(&key, blob)?;
-        let pointer = pointer_from_manifest(&manifest, &key, symbol, format!("sha256:{digest}"));
+        let mut pointer =
+            pointer_from_manifest(&manifest, &key, symbol, format!("sha256:{digest}"));
         let current = self.latest(&manifest.agent, symbol)?;
-        let (promote, reason) = match (&policy, &current) {
-            (PromotePolicy::Always, _) => (true, None),
-            (PromotePolicy::Never, _) => (false, Some("promotion policy is `never`".to_string())),
-            (PromotePolicy::IfNotWorse { .. }, None) => (true, None),
+        let current_key = current.as_ref().map(|c| c.key.clone());
+        let (promote, reason, record) = match (&policy, &current) {
+            (PromotePolicy::Always, _) => (
+                true,
+                None,
+                Some(PromotionRecord::new(
+                    "always",
+                    current_key,
+                    serde_json::Value::Null,
+                )),
+            ),
+            (PromotePolicy::Never, _) => {
+                (false, Some("promotion policy is `never`".to_string()), None)
+            }
+            (PromotePolicy::IfNotWorse { .. }, None) => (
+                true,
+                None,
+                Some(PromotionRecord::new("first", None, serde_json::Value::Null)),
+            ),
             (PromotePolicy::IfNotWorse { metric, direction }, Some(cur)) => {
                 let new = pointer.metrics.get(metric).and_then(|v| v.as_f64());
                 let old = cur.metrics.get(metric).and_then(|v| v.as_f64());
+                let details = serde_json::json!({
+                    "metric": metric, "candidate": new, "current": old,
+                    "note": "each model's metric as stored when it was trained (different test periods)",
+                });
+                let rec = Some(PromotionRecord::new("stored_metric", current_key, details));
                 match (new, old) {
                     (Some(n), Some(o)) => {
                         let ok = match direction {
@@ -260,21 +330,52 @@ impl<S: ArtifactStore> ModelRegistry<S> {
                             Direction::Minimize => n <= o,
                         };
                         if ok {
-                            (true, None)
+                            (true, None, rec)
                         } else {
                             (
                                 false,
                                 Some(format!(
                                     "{metric} {n} is worse than the current model's {o}"
                                 )),
+                                None,
                             )
                         }
                     }
-                    (None, _) => (false, Some(format!("new model has no metric `{metric}`"))),
-                    (Some(_), None) => (true, None),
+                    (None, _) => (
+                        false,
+                        Some(format!("new model has no metric `{metric}`")),
+                        None,
+                    ),
+                    (Some(_), None) => (true, None, rec),
+                }
+            }
+            (
+                PromotePolicy::Decided {
+                    promote,
+                    against,
+                    reason,
+                    record,
+                },
+                _,
+            ) => {
+                if *against != current_key {
+                    (
+                        false,
+                        Some(
+                            "the current model changed while the candidate was being compared \
+                             with it; train again to compare with the new one"
+                                .to_string(),
+                        ),
+                        None,
+                    )
+                } else if *promote {
+                    (true, None, Some(record.clone()))
+                } else {
+                    (false, reason.clone(), None)
                 }
             }
         };
+        pointer.promotion = record;
         if promote {
             self.set_latest(&manifest.agent, symbol, &pointer, current)?;
         }
@@ -423,7 +524,13 @@ impl<S: ArtifactStore> ModelRegistry<S> {
             symbol,
             format!("sha256:{}", sha256_hex(&blob)),
         );
+        let mut pointer = pointer;
         let current = self.latest(&manifest.agent, symbol)?;
+        pointer.promotion = Some(PromotionRecord::new(
+            "manual",
+            current.as_ref().map(|c| c.key.clone()),
+            serde_json::Value::Null,
+        ));
         self.set_latest(&manifest.agent, symbol, &pointer, current)?;
         Ok(pointer)
     }

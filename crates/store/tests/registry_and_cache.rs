@@ -246,3 +246,97 @@ fn a_refused_upload_does_not_hold_up_the_rest_of_the_queue() {
     );
     assert_eq!(on_remote.get("forbidden/a.bin").unwrap(), None);
 }
+
+#[test]
+fn a_decided_promotion_records_its_comparison_and_is_void_once_the_current_model_changed() {
+    use store::PromotionRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = ModelRegistry::new(LocalStore::new(dir.path()));
+    let first = reg
+        .publish_blob(
+            &blob("ppo", 1, 0.5),
+            "ETHUSDT",
+            PromotePolicy::Decided {
+                promote: true,
+                against: None,
+                reason: None,
+                record: PromotionRecord::new("first", None, serde_json::Value::Null),
+            },
+        )
+        .unwrap();
+    assert!(first.promoted);
+    let details = serde_json::json!({"metric": "test_mean_ret_greedy", "ci95": [0.001, 0.004]});
+    let second = reg
+        .publish_blob(
+            &blob("ppo", 2, 0.4),
+            "ETHUSDT",
+            PromotePolicy::Decided {
+                promote: true,
+                against: Some(first.key.clone()),
+                reason: None,
+                record: PromotionRecord::new(
+                    "same_slice",
+                    Some(first.key.clone()),
+                    details.clone(),
+                ),
+            },
+        )
+        .unwrap();
+    assert!(second.promoted, "{:?}", second.reason);
+    let latest = reg.latest("ppo", "ETHUSDT").unwrap().unwrap();
+    let rec = latest.promotion.expect("the pointer records its promotion");
+    assert_eq!(rec.rule, "same_slice");
+    assert_eq!(rec.against.as_deref(), Some(first.key.as_str()));
+    assert_eq!(rec.details, details);
+    // The history keeps the replaced model with its own record.
+    let history = reg.history("ppo", "ETHUSDT").unwrap();
+    assert_eq!(history.last().unwrap().key, first.key);
+    assert_eq!(
+        history.last().unwrap().promotion.as_ref().unwrap().rule,
+        "first"
+    );
+
+    // A decision made against `first` is void now that `second` is current.
+    let stale = reg
+        .publish_blob(
+            &blob("ppo", 3, 0.9),
+            "ETHUSDT",
+            PromotePolicy::Decided {
+                promote: true,
+                against: Some(first.key.clone()),
+                reason: None,
+                record: PromotionRecord::new("same_slice", Some(first.key), details),
+            },
+        )
+        .unwrap();
+    assert!(!stale.promoted);
+    assert!(stale.reason.unwrap().contains("changed"));
+    assert_eq!(
+        reg.latest("ppo", "ETHUSDT").unwrap().unwrap().key,
+        second.key
+    );
+
+    // A refusal keeps the current model and says why.
+    let refused = reg
+        .publish_blob(
+            &blob("ppo", 4, 0.9),
+            "ETHUSDT",
+            PromotePolicy::Decided {
+                promote: false,
+                against: Some(second.key.clone()),
+                reason: Some("not significantly better".into()),
+                record: PromotionRecord::new(
+                    "same_slice",
+                    Some(second.key.clone()),
+                    serde_json::Value::Null,
+                ),
+            },
+        )
+        .unwrap();
+    assert!(!refused.promoted);
+    assert_eq!(refused.reason.as_deref(), Some("not significantly better"));
+    assert_eq!(
+        reg.latest("ppo", "ETHUSDT").unwrap().unwrap().key,
+        second.key
+    );
+}

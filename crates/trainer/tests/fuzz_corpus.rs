@@ -298,6 +298,7 @@ fn write_seeds() {
         promoted_at: "2025-01-02T00:00:00Z".into(),
         metrics: man.metrics.clone(),
         provenance: man.provenance.clone(),
+        promotion: None,
     };
     write_seed(
         "latest_pointer_json",

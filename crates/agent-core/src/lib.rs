@@ -7,6 +7,7 @@ pub mod error;
 pub mod metrics;
 pub mod model_selection;
 pub mod npy;
+pub mod paired;
 pub mod persist;
 #[cfg(feature = "plot")]
 pub mod plot;
@@ -23,6 +24,7 @@ pub use model_selection::{
     Direction, Fold, GridEntry, GridResult, GridSearch, Purge, PurgedSplit, TimeSeriesSplit,
     fraction_cuts, product2, purge_by_label_end, purged_split,
 };
+pub use paired::{PairedComparison, paired_comparison};
 pub use persist::{ArtifactFiles, Manifest, ModelInfo, Persist};
 pub use preprocessing::StandardScaler;
 pub use progress::{Progress, ProgressEvent};

@@ -10,6 +10,11 @@
 //! carries the T0 context at the window's last bar, the window's
 //! volatility-tercile regime (cut points from the train windows only) and
 //! the train flag.
+//!
+//! Several series (symbols, timeframes) pool into one table
+//! ([`StrategyReturns::compute_pooled`]): each series is windowed as above
+//! and the train/test split is by time across all of them, at one cut
+//! timestamp, so no series' future is in another's training rows.
 
 use crate::error::{BacktestError, Result};
 use crate::io::{Table, fmt_f, push_text};
@@ -44,7 +49,9 @@ pub struct WindowSpec {
     pub window_bars: usize,
     /// Fee per unit of position change (0.001 = 0.1%).
     pub fee_per_unit: f64,
-    /// Leading fraction of windows that are train (`floor(f * W)`).
+    /// Fraction of windows that are train: the cut timestamp is the end time
+    /// of window `max(1, floor(f * W))` in the order of end times (`W` windows
+    /// over every series; for one series the leading `floor(f * W)`).
     pub train_fraction: f64,
 }
 
@@ -103,6 +110,12 @@ impl Default for WindowSpec {
 pub struct StrategyReturns {
     /// Strategy names (the `ret_<name>` columns), in order.
     pub strategies: Vec<String>,
+    /// Symbol of each window's series (empty when not known, as in SPEC
+    /// T2's file).
+    pub symbol: Vec<String>,
+    /// Bar interval of each window's series (`1h`, from
+    /// `market::format_interval`; empty when not known).
+    pub timeframe: Vec<String>,
     pub first_bar: Vec<usize>,
     pub last_bar: Vec<usize>,
     pub start_ts: Vec<i64>,
@@ -113,7 +126,8 @@ pub struct StrategyReturns {
     pub ctx: Vec<[f64; 7]>,
     /// Tercile of `ctx_vol_24` with the train windows' cut points.
     pub regime: Vec<u8>,
-    /// Number of train windows (the first `n_train` rows).
+    /// Number of train windows (the first `n_train` rows). Train windows end
+    /// at or before the cut timestamp, test windows start after it.
     pub n_train: usize,
     /// The regime cut points (fit on train windows).
     pub q1: f64,
@@ -136,14 +150,39 @@ pub fn bar_returns(close: &[f64], positions: &[i8], start: usize, fee_per_unit: 
 impl StrategyReturns {
     /// Run `strategies` (positions from [`crate::target_positions`], asked
     /// from `spec.start`) over `candles` and lay the returns out in windows.
+    /// The symbol column is empty; see [`StrategyReturns::compute_pooled`].
     pub fn compute(
         candles: &Candles,
+        strategies: &[Box<dyn Strategy>],
+        spec: &WindowSpec,
+    ) -> Result<StrategyReturns> {
+        Self::compute_pooled(&[("", candles)], strategies, spec)
+    }
+
+    /// [`StrategyReturns::compute`] over several series `(symbol, candles)`,
+    /// pooled into one table.
+    ///
+    /// Each series is windowed on its own. The split is by time: the cut
+    /// timestamp is the end time of window `max(1, floor(train_fraction *
+    /// W))` of all `W` windows sorted by end time; train windows end at or
+    /// before the cut, test windows start after it, and a window that
+    /// straddles the cut is dropped. For one series this is the leading
+    /// `floor(train_fraction * W)` windows. Rows are ordered by (split,
+    /// symbol, timeframe, start time), so each series' windows are
+    /// contiguous and in time order within each split; the regime cut
+    /// points are fit on the pooled train windows only. A (symbol,
+    /// timeframe) pair may appear once.
+    pub fn compute_pooled(
+        series: &[(&str, &Candles)],
         strategies: &[Box<dyn Strategy>],
         spec: &WindowSpec,
     ) -> Result<StrategyReturns> {
         spec.validate()?;
         if strategies.is_empty() {
             return Err(BacktestError::InvalidData("no strategies given".into()));
+        }
+        if series.is_empty() {
+            return Err(BacktestError::InvalidData("no candle series given".into()));
         }
         for (k, s) in strategies.iter().enumerate() {
             check_name("strategy name", s.name())?;
@@ -155,53 +194,119 @@ impl StrategyReturns {
                 ));
             }
         }
-        candles.validate("candles")?;
-        let n = candles.len();
-        let w_count = n.saturating_sub(1 + spec.start) / spec.window_bars;
-        if w_count == 0 {
-            return Err(BacktestError::InvalidData(format!(
-                "{n} bars hold no complete {}-bar window after bar {}",
-                spec.window_bars, spec.start
-            )));
+        // One row source per window: (series, first bar, last bar).
+        let mut keys: Vec<(String, String)> = Vec::with_capacity(series.len());
+        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, (symbol, candles)) in series.iter().enumerate() {
+            let what = if symbol.is_empty() {
+                "candles".to_owned()
+            } else {
+                format!("candles of {symbol}")
+            };
+            candles.validate(&what)?;
+            let timeframe = candles
+                .interval_ms()
+                .map(market::format_interval)
+                .unwrap_or_default();
+            let key = ((*symbol).to_owned(), timeframe);
+            if keys.contains(&key) {
+                return Err(BacktestError::InvalidData(format!(
+                    "two series of symbol `{}` at timeframe `{}`; give each pair once",
+                    key.0, key.1
+                )));
+            }
+            keys.push(key);
+            let n = candles.len();
+            let w_count = n.saturating_sub(1 + spec.start) / spec.window_bars;
+            if w_count == 0 {
+                return Err(BacktestError::InvalidData(format!(
+                    "{what}: {n} bars hold no complete {}-bar window after bar {}",
+                    spec.window_bars, spec.start
+                )));
+            }
+            for w in 0..w_count {
+                let first = spec.start + 1 + w * spec.window_bars;
+                windows.push((i, first, first + spec.window_bars - 1));
+            }
         }
-        let n_train = ((spec.train_fraction * w_count as f64).floor() as usize).max(1);
+        let ts = |&(i, first, last): &(usize, usize, usize)| {
+            (series[i].1.ts[first], series[i].1.ts[last])
+        };
+        let mut ends: Vec<i64> = windows.iter().map(|w| ts(w).1).collect();
+        ends.sort_unstable();
+        let k_cut = ((spec.train_fraction * ends.len() as f64).floor() as usize).max(1);
+        let cut_ts = ends[k_cut - 1];
+        // (split: 0 train / 1 test, series key, start time) order.
+        let mut rows: Vec<(u8, usize, usize, usize)> = windows
+            .iter()
+            .filter_map(|w| {
+                let (start, end) = ts(w);
+                if end <= cut_ts {
+                    Some((0, w.0, w.1, w.2))
+                } else if start > cut_ts {
+                    Some((1, w.0, w.1, w.2))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            (a.0, &keys[a.1], series[a.1].1.ts[a.2]).cmp(&(b.0, &keys[b.1], series[b.1].1.ts[b.2]))
+        });
+        let n_train = rows.iter().take_while(|r| r.0 == 0).count();
+        let w_count = rows.len();
 
-        let feats = market::feature_matrix(candles);
         let mut out = StrategyReturns {
             strategies: strategies.iter().map(|s| s.name().to_owned()).collect(),
+            symbol: Vec::with_capacity(w_count),
+            timeframe: Vec::with_capacity(w_count),
             first_bar: Vec::with_capacity(w_count),
             last_bar: Vec::with_capacity(w_count),
             start_ts: Vec::with_capacity(w_count),
             end_ts: Vec::with_capacity(w_count),
             returns: vec![Vec::with_capacity(strategies.len()); w_count],
-            ctx: Vec::with_capacity(w_count),
+            ctx: vec![[0.0; 7]; w_count],
             regime: Vec::with_capacity(w_count),
             n_train,
             q1: f64::NAN,
             q2: f64::NAN,
         };
-        for w in 0..w_count {
-            let first = spec.start + 1 + w * spec.window_bars;
-            let last = first + spec.window_bars - 1;
+        for (i, (_, candles)) in series.iter().enumerate() {
+            let mine: Vec<usize> = (0..w_count).filter(|&r| rows[r].1 == i).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let feats = market::feature_matrix(candles);
+            let mut bar_rets = Vec::with_capacity(strategies.len());
+            for s in strategies {
+                let pos: Vec<i8> = target_positions_mtf(s.as_ref(), candles, spec.start)?
+                    .iter()
+                    .map(|p| p.sign())
+                    .collect();
+                bar_rets.push(bar_returns(
+                    &candles.close,
+                    &pos,
+                    spec.start,
+                    spec.fee_per_unit,
+                ));
+            }
+            for r in mine {
+                let (_, _, first, last) = rows[r];
+                out.ctx[r] = CTX_FEATURE_INDEX.map(|k| feats[[last, k]]);
+                out.returns[r] = bar_rets
+                    .iter()
+                    .map(|br| br[first..=last].iter().fold(1.0, |g, rt| g * (1.0 + rt)) - 1.0)
+                    .collect();
+            }
+        }
+        for &(_, i, first, last) in &rows {
+            let candles = series[i].1;
+            out.symbol.push(keys[i].0.clone());
+            out.timeframe.push(keys[i].1.clone());
             out.first_bar.push(first);
             out.last_bar.push(last);
             out.start_ts.push(candles.ts[first]);
             out.end_ts.push(candles.ts[last]);
-            out.ctx.push(CTX_FEATURE_INDEX.map(|j| feats[[last, j]]));
-        }
-        for s in strategies {
-            let pos: Vec<i8> = target_positions_mtf(s.as_ref(), candles, spec.start)?
-                .iter()
-                .map(|p| p.sign())
-                .collect();
-            let r = bar_returns(&candles.close, &pos, spec.start, spec.fee_per_unit);
-            for w in 0..w_count {
-                let mut g = 1.0;
-                for rt in &r[out.first_bar[w]..=out.last_bar[w]] {
-                    g *= 1.0 + rt;
-                }
-                out.returns[w].push(g - 1.0);
-            }
         }
         let train_vol: Vec<f64> = out.ctx[..n_train].iter().map(|c| c[1]).collect();
         let cuts = VolTerciles::from_values(24, &train_vol)?;
@@ -209,6 +314,27 @@ impl StrategyReturns {
         out.q2 = cuts.q2;
         out.regime = out.ctx.iter().map(|c| cuts.label_value(c[1])).collect();
         Ok(out)
+    }
+
+    /// The row ranges of each (symbol, timeframe) series within the train
+    /// rows and within the test rows, in row order: consumers that look
+    /// back over previous windows restart at each range.
+    pub fn series_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        for w in 1..=self.len() {
+            if w == self.len()
+                || w == self.n_train
+                || self.symbol[w] != self.symbol[w - 1]
+                || self.timeframe[w] != self.timeframe[w - 1]
+            {
+                if from < w {
+                    out.push(from..w);
+                }
+                from = w;
+            }
+        }
+        out
     }
 
     /// Number of windows.
@@ -221,13 +347,22 @@ impl StrategyReturns {
         self.first_bar.is_empty()
     }
 
-    /// The CSV header: `window, first_bar, last_bar, start_ts, end_ts,
-    /// ret_<strategy>..., ctx_* (7), regime, is_train`.
+    /// The CSV header: `symbol, timeframe, window, first_bar, last_bar,
+    /// start_ts, end_ts, ret_<strategy>..., ctx_* (7), regime, is_train`
+    /// (SPEC T2's layout after the two leading columns).
     pub fn columns(&self) -> Vec<String> {
-        let mut c: Vec<String> = ["window", "first_bar", "last_bar", "start_ts", "end_ts"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut c: Vec<String> = [
+            "symbol",
+            "timeframe",
+            "window",
+            "first_bar",
+            "last_bar",
+            "start_ts",
+            "end_ts",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         c.extend(self.strategies.iter().map(|s| format!("ret_{s}")));
         c.extend(CTX.iter().map(|s| s.to_string()));
         c.push("regime".into());
@@ -247,9 +382,12 @@ impl StrategyReturns {
         }
         s.push('\n');
         for w in 0..self.len() {
+            push_text(&mut s, &self.symbol[w]);
+            s.push(',');
+            push_text(&mut s, &self.timeframe[w]);
             let _ = write!(
                 s,
-                "{w},{},{},{},{}",
+                ",{w},{},{},{},{}",
                 self.first_bar[w], self.last_bar[w], self.start_ts[w], self.end_ts[w]
             );
             for &v in self.returns[w].iter().chain(&self.ctx[w]) {
@@ -267,9 +405,12 @@ impl StrategyReturns {
         Ok(())
     }
 
-    /// Read a table (ours or the SPEC's file). Strategies come from the
-    /// `ret_*` columns; train rows must come first; the cut points are
-    /// recomputed from the train rows' `ctx_vol_24`.
+    /// Read a table (ours or the SPEC's file, which has no `symbol` and
+    /// `timeframe` columns: those read as empty). Strategies come from the
+    /// `ret_*` columns; train rows must come first; with a `symbol` column,
+    /// each series' rows must be contiguous and in time order within the
+    /// train rows and within the test rows; the cut points are recomputed
+    /// from the train rows' `ctx_vol_24`.
     pub fn read_csv(path: &Path) -> Result<StrategyReturns> {
         let bytes = crate::io::read_data_file(path)?;
         Self::parse_csv(&bytes, &path.display().to_string())
@@ -295,8 +436,12 @@ impl StrategyReturns {
             });
         }
         let n = table.len();
+        let has_symbol = table.header().iter().any(|h| h == "symbol");
+        let has_timeframe = table.header().iter().any(|h| h == "timeframe");
         let mut out = StrategyReturns {
             strategies: strategies.clone(),
+            symbol: Vec::with_capacity(n),
+            timeframe: Vec::with_capacity(n),
             first_bar: Vec::with_capacity(n),
             last_bar: Vec::with_capacity(n),
             start_ts: Vec::with_capacity(n),
@@ -310,7 +455,19 @@ impl StrategyReturns {
         };
         let ret_cols: Vec<String> = strategies.iter().map(|s| format!("ret_{s}")).collect();
         let mut seen_test = false;
+        // (symbol, timeframe, train) of each run of rows seen so far.
+        let mut done: Vec<(String, String, bool)> = Vec::new();
         for row in table.rows() {
+            let symbol = if has_symbol {
+                row.text("symbol")?.to_owned()
+            } else {
+                String::new()
+            };
+            let timeframe = if has_timeframe {
+                row.text("timeframe")?.to_owned()
+            } else {
+                String::new()
+            };
             out.first_bar.push(row.parse("first_bar")?);
             out.last_bar.push(row.parse("last_bar")?);
             out.start_ts.push(row.parse("start_ts")?);
@@ -326,17 +483,46 @@ impl StrategyReturns {
             }
             out.ctx.push(ctx);
             out.regime.push(row.parse("regime")?);
-            match row.parse::<u8>("is_train")? {
+            let train = match row.parse::<u8>("is_train")? {
                 1 if seen_test => {
                     return Err(row.err(
                         "is_train",
                         "a train row after a test row; train windows must come first".into(),
                     ));
                 }
-                1 => out.n_train += 1,
-                0 => seen_test = true,
+                1 => {
+                    out.n_train += 1;
+                    true
+                }
+                0 => {
+                    seen_test = true;
+                    false
+                }
                 _ => return Err(row.err("is_train", "is not 0 or 1".into())),
+            };
+            if has_symbol || has_timeframe {
+                let key = (symbol.clone(), timeframe.clone(), train);
+                let w = out.symbol.len();
+                if done.last() == Some(&key) {
+                    if out.start_ts[w] <= out.start_ts[w - 1] {
+                        return Err(row.err(
+                            "start_ts",
+                            "is not after the previous window of the same series".into(),
+                        ));
+                    }
+                } else if done.contains(&key) {
+                    return Err(row.err(
+                        "symbol",
+                        "the windows of a series must be contiguous within the train rows \
+                         and within the test rows"
+                            .into(),
+                    ));
+                } else {
+                    done.push(key);
+                }
             }
+            out.symbol.push(symbol);
+            out.timeframe.push(timeframe);
         }
         if out.n_train > 0 {
             let train_vol: Vec<f64> = out.ctx[..out.n_train].iter().map(|c| c[1]).collect();

@@ -171,6 +171,16 @@ pub struct StrategyReturns {
     context: Array2<f64>,
     /// Windows `0..n_train` are the training period.
     n_train: usize,
+    /// Series (symbol, timeframe) of each window when several are pooled,
+    /// with each window's end time; `None` for one series.
+    series: Option<Series>,
+}
+
+/// The series of each window of a pooled table and the windows' end times.
+#[derive(Debug, Clone, PartialEq)]
+struct Series {
+    id: Vec<usize>,
+    end_ts: Vec<i64>,
 }
 
 impl StrategyReturns {
@@ -230,11 +240,40 @@ impl StrategyReturns {
             context_names,
             context,
             n_train,
+            series: None,
         })
+    }
+
+    /// Mark the windows as pooled from several series: `series[w]` names
+    /// window `w`'s series (symbol and timeframe), `end_ts[w]` its end time.
+    /// Lags then never cross series (see
+    /// [`MetaTable::from_strategy_returns`]). One distinct series is the
+    /// plain table.
+    pub fn with_series(mut self, series: Vec<usize>, end_ts: Vec<i64>) -> Result<Self> {
+        let w = self.n_windows();
+        for (what, len) in [("series", series.len()), ("end_ts", end_ts.len())] {
+            if len != w {
+                return Err(CoreError::Shape {
+                    what,
+                    expected: w.to_string(),
+                    got: len.to_string(),
+                }
+                .into());
+            }
+        }
+        self.series = if series.iter().any(|&s| s != series[0]) {
+            Some(Series { id: series, end_ts })
+        } else {
+            None
+        };
+        Ok(self)
     }
 
     /// Read SPEC T2's layout: every `ret_<name>` column is a strategy, every
     /// `ctx_*` column context, `is_train` (0/1) marks the training windows.
+    /// Optional `symbol` and `timeframe` columns (the backtest's pooled
+    /// table) name each window's series; with more than one series the
+    /// `end_ts` column is required (see [`StrategyReturns::with_series`]).
     pub fn read_csv(path: &Path) -> Result<Self> {
         let bytes = read_data_file(path)?;
         Self::parse_csv(&bytes, path)
@@ -265,7 +304,7 @@ impl StrategyReturns {
             }
         }
         let n_train = train_prefix(&table, is_train)?;
-        Self::new(
+        let plain = Self::new(
             ret_cols
                 .iter()
                 .map(|&c| table.header[c]["ret_".len()..].to_string())
@@ -274,7 +313,36 @@ impl StrategyReturns {
             ctx_cols.iter().map(|&c| table.header[c].clone()).collect(),
             context,
             n_train,
-        )
+        )?;
+        let pos = |name: &str| table.header.iter().position(|h| h == name);
+        let (sym, tf) = (pos("symbol"), pos("timeframe"));
+        if sym.is_none() && tf.is_none() {
+            return Ok(plain);
+        }
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        let mut ids = Vec::with_capacity(w);
+        for r in 0..w {
+            let key = (
+                sym.map_or("", |c| table.text(r, c)),
+                tf.map_or("", |c| table.text(r, c)),
+            );
+            let id = match keys.iter().position(|k| *k == key) {
+                Some(i) => i,
+                None => {
+                    keys.push(key);
+                    keys.len() - 1
+                }
+            };
+            ids.push(id);
+        }
+        if keys.len() < 2 {
+            return Ok(plain);
+        }
+        let end = table.column("end_ts")?;
+        let end_ts = (0..w)
+            .map(|r| table.integer(r, end))
+            .collect::<Result<Vec<_>>>()?;
+        plain.with_series(ids, end_ts)
     }
 
     pub fn strategy_names(&self) -> &[String] {
@@ -426,19 +494,68 @@ impl MetaTable {
     /// `t = lookback .. W-1` and every strategy k, the trailing stats of
     /// `R_k[t-lookback .. t-1]`, the context of window `t-1` and the target
     /// `R_k[t]`; ordered by t then k. `strategy_id = k` is a plain feature.
+    ///
+    /// Pooled from several series ([`StrategyReturns::with_series`]), the
+    /// lags run over each series' own windows in table order (never into
+    /// another series), and the rows are ordered by the target window's end
+    /// time: the decision time of a row is the rank of that end time among
+    /// the distinct end times of all windows (one unit = one window of the
+    /// table's clock, so `embargo` keeps its meaning), and its decision
+    /// group is the target window.
     pub fn from_strategy_returns(sr: &StrategyReturns, lookback: usize) -> Result<Self> {
         if lookback == 0 {
             return Err(CoreError::invalid_param("lookback", 0, "must be at least 1").into());
         }
         let w = sr.n_windows();
-        if w <= lookback {
+        // Each series' windows in table order (one series: all of them).
+        let runs: Vec<Vec<usize>> = match &sr.series {
+            None => vec![(0..w).collect()],
+            Some(se) => {
+                let n_series = se.id.iter().max().map_or(0, |m| m + 1);
+                let mut runs = vec![Vec::new(); n_series];
+                for (t, &id) in se.id.iter().enumerate() {
+                    runs[id].push(t);
+                }
+                runs
+            }
+        };
+        if runs.iter().all(|r| r.len() <= lookback) {
             return Err(MetaSelectorError::NotEnoughData(format!(
                 "{w} windows with a lookback of {lookback}: no window has a full history"
             )));
         }
+        // (decision time, target window) of every row group, in order.
+        let mut decisions: Vec<(i64, usize, usize)> = Vec::new();
+        for run in &runs {
+            for p in lookback..run.len() {
+                decisions.push((0, run[p], p));
+            }
+        }
+        let mut run_of = vec![0usize; w];
+        for (i, run) in runs.iter().enumerate() {
+            for &t in run {
+                run_of[t] = i;
+            }
+        }
+        match &sr.series {
+            None => {
+                for d in &mut decisions {
+                    d.0 = d.1 as i64;
+                }
+            }
+            Some(se) => {
+                let mut clock = se.end_ts.clone();
+                clock.sort_unstable();
+                clock.dedup();
+                for d in &mut decisions {
+                    d.0 = clock.partition_point(|&e| e < se.end_ts[d.1]) as i64;
+                }
+                decisions.sort_by_key(|&(time, t, _)| (t >= sr.n_train, time, run_of[t], t));
+            }
+        }
         let k = sr.n_strategies();
         let c = sr.context.ncols();
-        let n = (w - lookback) * k;
+        let n = decisions.len() * k;
         let mut feature_names = vec!["strategy_id".to_string()];
         feature_names.extend(TRAILING_STATS.iter().map(|s| s.to_string()));
         feature_names.extend(sr.context_names.iter().cloned());
@@ -447,10 +564,12 @@ impl MetaTable {
         let mut rows = Vec::with_capacity(n);
         let mut hist = vec![0.0; lookback];
         let mut i = 0;
-        for t in lookback..w {
+        for &(time, t, p) in &decisions {
+            let run = &runs[run_of[t]];
+            let prev = run[p - 1];
             for s in 0..k {
                 for (j, h) in hist.iter_mut().enumerate() {
-                    *h = sr.returns[[t - lookback + j, s]];
+                    *h = sr.returns[[run[p - lookback + j], s]];
                 }
                 let st = TrailingStats::from_returns(&hist)?.to_array();
                 x[[i, 0]] = s as f64;
@@ -458,14 +577,14 @@ impl MetaTable {
                     x[[i, 1 + j]] = *v;
                 }
                 for j in 0..c {
-                    x[[i, 6 + j]] = sr.context[[t - 1, j]];
+                    x[[i, 6 + j]] = sr.context[[prev, j]];
                 }
                 target.push(sr.returns[[t, s]]);
                 rows.push(RowMeta {
                     strategy: s,
                     group: t as i64,
-                    decision_time: t as i64,
-                    target_end: t as i64 + 1,
+                    decision_time: time,
+                    target_end: time + 1,
                     is_train: t < sr.n_train,
                 });
                 i += 1;
@@ -1034,5 +1153,71 @@ mod tests {
         assert_eq!(s.win_rate, 0.0);
         assert!(TrailingStats::from_returns(&[]).is_err());
         assert!(TrailingStats::from_returns(&[f64::NAN]).is_err());
+    }
+
+    /// Two series in the backtest's pooled layout: A's returns are all
+    /// +1% (context 1), B's all -2% (context 2). Train rows: A then B;
+    /// test rows: A then B. Every meta row's lags and context must come
+    /// from its own series.
+    fn pooled_csv(with_series: bool) -> String {
+        let mut s = String::from(if with_series {
+            "symbol,timeframe,window,end_ts,ret_x,ret_y,ctx_a,is_train\n"
+        } else {
+            "window,end_ts,ret_x,ret_y,ctx_a,is_train\n"
+        });
+        let mut row = 0;
+        for (train, range) in [(1, 0..6), (0, 6..9)] {
+            for (sym, r, ctx) in [("AAA", 0.01, 1.0), ("BBB", -0.02, 2.0)] {
+                for w in range.clone() {
+                    let end = 1_000 + w * 24 + if sym == "BBB" { 7 } else { 0 };
+                    if with_series {
+                        s.push_str(&format!("{sym},1h,"));
+                    }
+                    s.push_str(&format!("{row},{end},{r},{r},{ctx},{train}\n"));
+                    row += 1;
+                }
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn pooled_series_lags_never_cross_symbols() {
+        let csv = pooled_csv(true);
+        let sr = StrategyReturns::parse_csv(csv.as_bytes(), Path::new("pooled.csv")).unwrap();
+        let t = MetaTable::from_strategy_returns(&sr, 3).unwrap();
+        // 9 windows per series, 6 with a full 3-window history, 2 strategies.
+        assert_eq!(t.n_rows(), 2 * 6 * 2);
+        let mean = t
+            .feature_names()
+            .iter()
+            .position(|f| f == "tr_mean")
+            .unwrap();
+        let ctx = t.feature_names().iter().position(|f| f == "ctx_a").unwrap();
+        for i in 0..t.n_rows() {
+            let (m, c, y) = (
+                t.features()[[i, mean]],
+                t.features()[[i, ctx]],
+                t.target()[i],
+            );
+            let own = if y > 0.0 { (0.01, 1.0) } else { (-0.02, 2.0) };
+            assert!(
+                (m - own.0).abs() < 1e-15,
+                "row {i}: tr_mean {m}, target {y}"
+            );
+            assert_eq!(c, own.1, "row {i}: context of another series");
+        }
+        // Train rows first, decisions in time order, both series in each part.
+        assert_eq!(t.n_train(), 2 * 3 * 2);
+        assert!(t.decision_time().windows(2).all(|w| w[0] <= w[1]));
+        // Without the series columns the same windows lag across symbols.
+        let plain = pooled_csv(false);
+        let sr = StrategyReturns::parse_csv(plain.as_bytes(), Path::new("plain.csv")).unwrap();
+        let t = MetaTable::from_strategy_returns(&sr, 3).unwrap();
+        let crossed = (0..t.n_rows()).any(|i| {
+            let m = t.features()[[i, mean]];
+            (m - 0.01).abs() > 1e-12 && (m + 0.02).abs() > 1e-12
+        });
+        assert!(crossed, "the unpooled reading mixes series in its lags");
     }
 }

@@ -348,7 +348,7 @@ impl Orchestrator {
             }
             Bootstrap::Candles => None,
         };
-        let mut metrics = a.evaluate(&blob, &data, returns.as_ref())?;
+        let mut metrics = a.evaluate(&blob, &data, returns.as_ref(), None)?.metrics;
         let (manifest, _) = agent_core::persist::from_blob(&blob)?;
         let (bars, inside) = bars_inside_training_data(manifest.provenance.as_ref(), &data);
         metrics.insert("eval_bars".into(), json!(bars));

@@ -87,6 +87,11 @@ impl AgentTrainer for LinUcbAgent {
         let dir = ctx.model_dir();
         model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        // Event i is scored on window i + 1 (the next window's returns).
+        let test_windows = (train.len()..train.len() + test.len()).map(|i| i + 1);
+        if let Some((a, b)) = window_span(ctx.returns()?, test_windows) {
+            record_test_span(&dir, a, b)?;
+        }
         let mut plots = Vec::new();
         let earned: Vec<f64> = report.rewards.iter().map(|r| r.unwrap_or(0.0)).collect();
         plot(
@@ -120,13 +125,61 @@ impl AgentTrainer for LinUcbAgent {
         blob: &[u8],
         _: &MarketData,
         returns: Option<&backtest::StrategyReturns>,
-    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        slice: Option<&EvalSlice>,
+    ) -> Result<Evaluation, TrainError> {
         let mut model = LinUcb::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let r = returns.ok_or_else(|| TrainError::Data("linucb needs strategy returns".into()))?;
         let data = bandit_data(r, 100.0)?;
+        let Some(s) = slice else {
+            let report = model
+                .replay(&data, Learn::Chosen)
+                .map_err(|e| agent_err(AGENT, &e))?;
+            return Ok(Evaluation {
+                metrics: report.metrics().into_iter().collect(),
+                paired: None,
+            });
+        };
+        // Event i is scored on window i + 1 (the next window's returns).
+        let n = data.len().min(r.len().saturating_sub(1));
+        let (Some(starts), Some(ends)) = (r.start_ts.get(1..=n), r.end_ts.get(1..=n)) else {
+            return Err(empty_slice(AGENT, s));
+        };
+        let idx = s.windows(starts, ends);
+        let (Some(&a), Some(&last)) = (idx.first(), idx.last()) else {
+            return Err(empty_slice(AGENT, s));
+        };
+        let b = last + 1;
+        if b - a != idx.len() {
+            return Err(TrainError::Data(format!(
+                "{AGENT}: the windows between {} and {} are not consecutive rows of the returns \
+                 table; give a slice of whole consecutive windows",
+                s.from_ts, s.to_ts
+            )));
+        }
+        // The bandit learns from its choices while it replays: replay (and
+        // learn from) every event before the slice first, so its state at
+        // the slice's start is the one a replay without a slice reaches
+        // there; then score the slice, learning on as that replay does.
+        if a > 0 {
+            let before = data.slice(0..a).map_err(|e| agent_err(AGENT, &e))?;
+            model
+                .replay(&before, Learn::Chosen)
+                .map_err(|e| agent_err(AGENT, &e))?;
+        }
+        let inside = data.slice(a..b).map_err(|e| agent_err(AGENT, &e))?;
         let report = model
-            .replay(&data, Learn::Chosen)
+            .replay(&inside, Learn::Chosen)
             .map_err(|e| agent_err(AGENT, &e))?;
-        Ok(report.metrics().into_iter().collect())
+        Ok(Evaluation {
+            metrics: with_promote_metric(
+                report.metrics().into_iter().collect(),
+                self.promote_metric().0,
+            ),
+            paired: Some(PairedScores {
+                name: "chosen_reward".into(),
+                ts: starts[a..b].to_vec(),
+                values: report.rewards.iter().map(|v| v.unwrap_or(0.0)).collect(),
+            }),
+        })
     }
 }

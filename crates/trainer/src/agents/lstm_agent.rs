@@ -15,8 +15,9 @@ const LOCAL: [&str; 1] = ["test_fraction"];
 pub struct LstmAgent;
 
 /// Rows with finite features and a label: the T0 warm-up rows at the start
-/// and the last `horizon` rows (no future yet) are dropped.
-fn dataset(candles: &Candles, horizon: usize) -> Result<Dataset, TrainError> {
+/// and the last `horizon` rows (no future yet) are dropped. Also returns the
+/// candle index of the first row (row `i` is bar `first + i`).
+fn dataset(candles: &Candles, horizon: usize) -> Result<(Dataset, usize), TrainError> {
     let all = market::feature_matrix(candles);
     let cols: Vec<usize> = backtest::LSTM_FEATURES
         .iter()
@@ -44,12 +45,13 @@ fn dataset(candles: &Candles, horizon: usize) -> Result<Dataset, TrainError> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    Dataset::new(
+    let ds = Dataset::new(
         x.slice(s![first..end, ..]).to_owned(),
         Array1::from(y[first..end].to_vec()),
         names,
     )
-    .map_err(|e| agent_err(AGENT, &e))
+    .map_err(|e| agent_err(AGENT, &e))?;
+    Ok((ds, first))
 }
 
 impl AgentTrainer for LstmAgent {
@@ -123,7 +125,7 @@ impl AgentTrainer for LstmAgent {
         ]);
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
         let (_, candles) = ctx.data.primary()?;
-        let data = dataset(candles, horizon)?;
+        let (data, first_bar) = dataset(candles, horizon)?;
         let n = data.n_samples();
         // Purge `horizon` rows so no training label looks into the test span.
         let test_start = ((1.0 - test_fraction) * n as f64).floor() as usize;
@@ -136,14 +138,21 @@ impl AgentTrainer for LstmAgent {
         let mut model = params
             .fit_with_progress(&train, Some(&progress))
             .map_err(|e| agent_err(AGENT, &e))?;
+        let test_rows = test_start.max(model.window().saturating_sub(1))..n;
         let mut m = model
-            .evaluate(&data, test_start.max(model.window().saturating_sub(1))..n)
+            .evaluate(&data, test_rows.clone())
             .map_err(|e| agent_err(AGENT, &e))?;
         m.insert("purged_rows".into(), split.purged_rows as f64);
         model.record_metrics("test", &m);
         let dir = ctx.model_dir();
         model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        // The bar times of the first and last test rows.
+        record_test_span(
+            &dir,
+            candles.ts[first_bar + test_rows.start],
+            candles.ts[first_bar + test_rows.end - 1],
+        )?;
         let mut plots = Vec::new();
         if let Some(rep) = model.report() {
             let _ = rep.write_csv(&ctx.out_dir.join("epochs.csv"));
@@ -172,14 +181,57 @@ impl AgentTrainer for LstmAgent {
         blob: &[u8],
         data: &MarketData,
         _: Option<&backtest::StrategyReturns>,
-    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        slice: Option<&EvalSlice>,
+    ) -> Result<Evaluation, TrainError> {
         let model = LstmModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let (_, candles) = data.primary()?;
-        let ds = dataset(candles, model.horizon())?;
+        let (ds, first_bar) = dataset(candles, model.horizon())?;
         let n = ds.n_samples();
+        let ts = &candles.ts[first_bar..first_bar + n];
+        // Rows with a full window before them; a slice narrows them.
+        let mut rows = model.window().saturating_sub(1)..n;
+        if let Some(s) = slice {
+            let r = s.rows(ts);
+            rows = rows.start.max(r.start)..r.end;
+            if rows.start >= rows.end {
+                return Err(empty_slice(AGENT, s));
+            }
+        }
         let m = model
-            .evaluate(&ds, model.window().saturating_sub(1)..n)
+            .evaluate(&ds, rows.clone())
             .map_err(|e| agent_err(AGENT, &e))?;
-        Ok(num_metrics(m))
+        let metrics = num_metrics(m);
+        if slice.is_none() {
+            return Ok(Evaluation {
+                metrics,
+                paired: None,
+            });
+        }
+        // Negative squared error per row (its mean is minus `mse`), from the
+        // same windowed outputs the metrics use; regression models only.
+        let paired = match model.task() {
+            lstm::Task::Regression => {
+                let first = rows.start + 1 - model.window();
+                let out = model
+                    .outputs(ds.features().slice(s![first..rows.end, ..]))
+                    .map_err(|e| agent_err(AGENT, &e))?;
+                let y = ds.targets();
+                let values = rows
+                    .clone()
+                    .enumerate()
+                    .map(|(i, r)| -(out[[i, 0]] - y[r]).powi(2))
+                    .collect();
+                Some(PairedScores {
+                    name: "neg_squared_error".into(),
+                    ts: ts[rows].to_vec(),
+                    values,
+                })
+            }
+            lstm::Task::Classification { .. } => None,
+        };
+        Ok(Evaluation {
+            metrics: with_promote_metric(metrics, self.promote_metric().0),
+            paired,
+        })
     }
 }

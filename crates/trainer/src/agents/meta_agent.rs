@@ -74,6 +74,14 @@ impl AgentTrainer for MetaSelectorAgent {
         let dir = ctx.model_dir();
         model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        // The test rows' decision groups are their windows (rows of the
+        // returns table).
+        let test_windows = (0..table.n_rows())
+            .filter(|&i| !table.is_train()[i])
+            .filter_map(|i| usize::try_from(table.group()[i]).ok());
+        if let Some((a, b)) = window_span(ctx.returns()?, test_windows) {
+            record_test_span(&dir, a, b)?;
+        }
         let r = model.report();
         let summary = match &r.selection {
             Some(s) => format!(
@@ -110,7 +118,8 @@ impl AgentTrainer for MetaSelectorAgent {
         blob: &[u8],
         _: &MarketData,
         returns: Option<&backtest::StrategyReturns>,
-    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        slice: Option<&EvalSlice>,
+    ) -> Result<Evaluation, TrainError> {
         let model = MetaSelector::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let r = returns
             .ok_or_else(|| TrainError::Data("meta-selector needs strategy returns".into()))?;
@@ -119,23 +128,74 @@ impl AgentTrainer for MetaSelectorAgent {
         let lookback = model.lookback().unwrap_or(10);
         let t = table(r, lookback)?;
         let pred = model.predict_table(&t).map_err(|e| agent_err(AGENT, &e))?;
+        // Rows (candidates) scored: all, or those whose decision group (a
+        // window of the returns table) lies in the slice.
+        let rows: Vec<usize> = match slice {
+            None => (0..t.n_rows()).collect(),
+            Some(s) => {
+                let inside = s.windows(&r.start_ts, &r.end_ts);
+                let rows: Vec<usize> = (0..t.n_rows())
+                    .filter(|&i| {
+                        usize::try_from(t.group()[i])
+                            .is_ok_and(|g| inside.binary_search(&g).is_ok())
+                    })
+                    .collect();
+                if rows.is_empty() {
+                    return Err(empty_slice(AGENT, s));
+                }
+                rows
+            }
+        };
+        let target: Vec<f64> = rows.iter().map(|&i| t.target()[i]).collect();
+        let pred: Vec<f64> = rows.iter().map(|&i| pred[i]).collect();
         let mut out = vec![
             ("n".to_string(), pred.len() as f64),
             ("lookback".to_string(), lookback as f64),
         ];
-        if let Ok(v) = metrics::mse(t.target(), &pred) {
+        if let Ok(v) = metrics::mse(&target, &pred) {
             out.push(("mse".into(), v));
         }
-        if let Ok(v) = metrics::r2(t.target(), &pred) {
+        if let Ok(v) = metrics::r2(&target, &pred) {
             out.push(("r2".into(), v));
         }
-        let rows: Vec<usize> = (0..t.n_rows()).collect();
         if let Some(s) = meta_selector::selection_report(&t, &rows, &pred) {
             out.push(("selection_mean_return".into(), s.mean_selected));
             out.push(("best_fixed_mean_return".into(), s.mean_best_fixed));
             out.push(("uniform_mean_return".into(), s.mean_uniform));
             out.push(("selection_hit_rate".into(), s.hit_rate));
         }
-        Ok(num_metrics(out))
+        let metrics = num_metrics(out);
+        if slice.is_none() {
+            return Ok(Evaluation {
+                metrics,
+                paired: None,
+            });
+        }
+        // Per window: the realised return of the strategy the model selects
+        // (the selection report of that one decision; windows missing a
+        // strategy's row are not decisions there either).
+        let mut ts = Vec::new();
+        let mut values = Vec::new();
+        let mut i = 0;
+        while i < rows.len() {
+            let g = t.group()[rows[i]];
+            let j = i + rows[i..].iter().take_while(|&&r| t.group()[r] == g).count();
+            if let (Some(sel), Some(&start)) = (
+                meta_selector::selection_report(&t, &rows[i..j], &pred[i..j]),
+                usize::try_from(g).ok().and_then(|w| r.start_ts.get(w)),
+            ) {
+                ts.push(start);
+                values.push(sel.mean_selected);
+            }
+            i = j;
+        }
+        Ok(Evaluation {
+            metrics: with_promote_metric(metrics, self.promote_metric().0),
+            paired: Some(PairedScores {
+                name: "selected_return".into(),
+                ts,
+                values,
+            }),
+        })
     }
 }

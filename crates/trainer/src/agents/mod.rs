@@ -112,13 +112,134 @@ pub trait AgentTrainer: Send + Sync {
     /// `ctx.data.provenance` set on the model (the orchestrator refuses to
     /// publish an artifact whose manifest lacks it).
     fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError>;
-    /// Score a saved model (blob) on new data, without changing it.
+    /// Score a saved model (blob) on new data, without changing it. With a
+    /// `slice`, only its rows are scored (and counted in `n`), the promote
+    /// metric is among the returned metrics, and the per-row scores come
+    /// back in [`Evaluation::paired`].
     fn evaluate(
         &self,
         blob: &[u8],
         data: &MarketData,
         returns: Option<&backtest::StrategyReturns>,
-    ) -> Result<BTreeMap<String, Value>, TrainError>;
+        slice: Option<&EvalSlice>,
+    ) -> Result<Evaluation, TrainError>;
+}
+
+/// Rows (bars or windows) whose time lies in [from_ts, to_ts] are scored;
+/// earlier bars serve only as context (features, warm-up, lookback).
+/// A window lies in the slice when its whole span (start to end) does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalSlice {
+    pub from_ts: i64,
+    pub to_ts: i64,
+}
+
+impl EvalSlice {
+    /// The test span a model recorded in its metrics (`test_from_ts`,
+    /// `test_to_ts`, epoch ms), when it recorded one.
+    pub fn from_metrics(m: &BTreeMap<String, Value>) -> Option<Self> {
+        let ts = |k: &str| {
+            let v = m.get(k)?;
+            v.as_i64()
+                .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        };
+        Some(Self {
+            from_ts: ts(TEST_FROM_TS)?,
+            to_ts: ts(TEST_TO_TS)?,
+        })
+    }
+
+    pub fn contains(&self, ts: i64) -> bool {
+        self.from_ts <= ts && ts <= self.to_ts
+    }
+
+    /// The positions of `ts` (non-decreasing bar times) inside the slice.
+    pub fn rows(&self, ts: &[i64]) -> std::ops::Range<usize> {
+        let a = ts.partition_point(|&t| t < self.from_ts);
+        let b = ts.partition_point(|&t| t <= self.to_ts).max(a);
+        a..b
+    }
+
+    /// The indices of the windows that lie wholly inside the slice (window
+    /// tables pooled from several series are not in time order overall).
+    pub fn windows(&self, start_ts: &[i64], end_ts: &[i64]) -> Vec<usize> {
+        start_ts
+            .iter()
+            .zip(end_ts)
+            .enumerate()
+            .filter(|(_, (a, b))| self.from_ts <= **a && **b <= self.to_ts)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// The span `(first start, last end)` of the windows `rows` of a window
+/// table, for [`record_test_span`].
+pub fn window_span(
+    r: &backtest::StrategyReturns,
+    rows: impl IntoIterator<Item = usize>,
+) -> Option<(i64, i64)> {
+    rows.into_iter()
+        .filter_map(|w| Some((*r.start_ts.get(w)?, *r.end_ts.get(w)?)))
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+}
+
+/// Per-row scores on which two models can be compared pairwise (higher is
+/// better); same rows for every model of the agent given the same data and
+/// slice.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PairedScores {
+    pub name: String,
+    pub ts: Vec<i64>,
+    pub values: Vec<f64>,
+}
+
+/// What [`AgentTrainer::evaluate`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub metrics: BTreeMap<String, Value>,
+    pub paired: Option<PairedScores>,
+}
+
+/// Metric keys of the test span every agent records (epoch ms of the first
+/// and last bar or window its test metrics were computed on).
+pub const TEST_FROM_TS: &str = "test_from_ts";
+pub const TEST_TO_TS: &str = "test_to_ts";
+
+/// Add the test span to the metrics of the artifact saved in `dir` (the
+/// manifest is rewritten atomically; the files are unchanged).
+pub fn record_test_span(dir: &Path, from_ts: i64, to_ts: i64) -> Result<(), TrainError> {
+    let err = |e: agent_core::CoreError| agent_err("artifact", &e);
+    let (mut m, files) = agent_core::persist::read_dir(dir).map_err(err)?;
+    m.metrics
+        .insert(TEST_FROM_TS.into(), serde_json::json!(from_ts));
+    m.metrics
+        .insert(TEST_TO_TS.into(), serde_json::json!(to_ts));
+    agent_core::persist::write_dir(dir, &m, &files).map_err(err)
+}
+
+/// The error for a slice that holds no scorable row.
+pub fn empty_slice(agent: &str, slice: &EvalSlice) -> TrainError {
+    TrainError::Data(format!(
+        "{agent}: no scorable rows between {} and {} (epoch ms)",
+        slice.from_ts, slice.to_ts
+    ))
+}
+
+/// A sliced evaluation's metrics: the plain metric names, plus the promote
+/// metric (`test_<name>`) under its own name so callers can compare it.
+pub fn with_promote_metric(
+    mut metrics: BTreeMap<String, Value>,
+    promote: &str,
+) -> BTreeMap<String, Value> {
+    if let Some(v) = promote
+        .strip_prefix("test_")
+        .and_then(|plain| metrics.get(plain))
+        .cloned()
+    {
+        metrics.insert(promote.to_string(), v);
+    }
+    metrics
 }
 
 /// Every agent this build can train, in training order (`train all`):

@@ -74,6 +74,16 @@ impl AgentTrainer for OuMeanAgent {
         let dir = ctx.model_dir();
         model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        // The bar times of the first and last held-out bars.
+        if let (Some(&a), Some(&b)) = (
+            candles.ts.get(report.test_start),
+            candles
+                .ts
+                .last()
+                .filter(|_| report.test_start < candles.len()),
+        ) {
+            record_test_span(&dir, a, b)?;
+        }
         // Equity of the walk-forward strategy over the held-out bars.
         let mut plots = Vec::new();
         let chosen = model.params().clone();
@@ -111,7 +121,8 @@ impl AgentTrainer for OuMeanAgent {
         blob: &[u8],
         data: &MarketData,
         _: Option<&backtest::StrategyReturns>,
-    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        slice: Option<&EvalSlice>,
+    ) -> Result<Evaluation, TrainError> {
         let model = MeanReversionModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let (_, candles) = data.primary()?;
         let prices = &candles.close;
@@ -119,8 +130,34 @@ impl AgentTrainer for OuMeanAgent {
             .params()
             .rolling(prices, 2)
             .map_err(|e| agent_err(AGENT, &e))?;
-        let r = ou_mean::evaluate(prices, &sig, 0..prices.len(), 0.001)
-            .map_err(|e| agent_err(AGENT, &e))?;
-        Ok(num_metrics(r.to_metrics("")))
+        let Some(s) = slice else {
+            let r = ou_mean::evaluate(prices, &sig, 0..prices.len(), 0.001)
+                .map_err(|e| agent_err(AGENT, &e))?;
+            return Ok(Evaluation {
+                metrics: num_metrics(r.to_metrics("")),
+                paired: None,
+            });
+        };
+        // The fee the model's test metrics were computed with (0.001, the
+        // default, for models that did not record it).
+        let fee = model.metrics().get("test_fee").copied().unwrap_or(0.001);
+        let rows = s.rows(&candles.ts);
+        if rows.is_empty() {
+            return Err(empty_slice(AGENT, s));
+        }
+        let r =
+            ou_mean::evaluate(prices, &sig, rows.clone(), fee).map_err(|e| agent_err(AGENT, &e))?;
+        // The strategy's return earned at each bar (its mean over the slice
+        // is the numerator of the Sharpe ratio).
+        let per_bar =
+            ou_mean::strategy_returns(prices, &sig, fee).map_err(|e| agent_err(AGENT, &e))?;
+        Ok(Evaluation {
+            metrics: with_promote_metric(num_metrics(r.to_metrics("")), self.promote_metric().0),
+            paired: Some(PairedScores {
+                name: "bar_return".into(),
+                ts: candles.ts[rows.clone()].to_vec(),
+                values: per_bar[rows].to_vec(),
+            }),
+        })
     }
 }

@@ -143,6 +143,11 @@ impl AgentTrainer for PpoAgent {
         let dir = ctx.model_dir();
         model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        // The greedy run is scored on the test windows n_train.. (decided at
+        // the end of the window before each).
+        if let Some((a, b)) = window_span(ctx.returns()?, data.n_train..data.n_windows()) {
+            record_test_span(&dir, a, b)?;
+        }
         // The original bot's file, beside the artifact.
         model
             .save_zip(&ctx.out_dir.join(ppo::ZIP_FILE_NAME))
@@ -174,25 +179,84 @@ impl AgentTrainer for PpoAgent {
         blob: &[u8],
         _: &MarketData,
         returns: Option<&backtest::StrategyReturns>,
-    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        slice: Option<&EvalSlice>,
+    ) -> Result<Evaluation, TrainError> {
         let model = PpoModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let r = returns.ok_or_else(|| TrainError::Data("ppo needs strategy returns".into()))?;
         let data = strategy_data(r)?;
-        let rep = StrategyReport::evaluate(&model, &data, &StrategyEnvConfig::default())
+        let config = StrategyEnvConfig::default();
+        let Some(s) = slice else {
+            let rep = StrategyReport::evaluate(&model, &data, &config)
+                .map_err(|e| agent_err(AGENT, &e))?;
+            let mut out = num_metrics([
+                ("decisions".to_string(), rep.test_decisions as f64),
+                ("mean_ret_greedy".to_string(), rep.test_mean_ret_greedy),
+                (
+                    "mean_ret_best_fixed_hindsight".to_string(),
+                    rep.test_mean_ret_best_fixed_hindsight,
+                ),
+                ("mean_ret_uniform".to_string(), rep.test_mean_ret_uniform),
+            ]);
+            out.insert(
+                "best_fixed_strategy".into(),
+                Value::String(rep.best_fixed_strategy),
+            );
+            return Ok(Evaluation {
+                metrics: out,
+                paired: None,
+            });
+        };
+        // Windows a..b are scored, each decided at the end of the window
+        // before it, in one greedy run from the slice's start (the previous
+        // action starting from none, as on the test windows in training).
+        let idx = s.windows(&r.start_ts, &r.end_ts);
+        let (a, b) = match (idx.first(), idx.last()) {
+            // Window 0 has no decision before it.
+            (Some(&a), Some(&last)) => (a.max(1), last + 1),
+            _ => return Err(empty_slice(AGENT, s)),
+        };
+        if a >= b {
+            return Err(empty_slice(AGENT, s));
+        }
+        if b - a != idx.iter().filter(|&&w| w >= 1).count() {
+            return Err(TrainError::Data(format!(
+                "{AGENT}: the windows between {} and {} are not consecutive rows of the returns \
+                 table; give a slice of whole consecutive windows",
+                s.from_ts, s.to_ts
+            )));
+        }
+        let ev = data
+            .evaluate(&config, a - 1, b - a, |obs| model.act_greedy(obs))
             .map_err(|e| agent_err(AGENT, &e))?;
+        let means = data.mean_returns(a, b - 1);
+        let (best_k, best) =
+            means
+                .iter()
+                .copied()
+                .enumerate()
+                .fold(
+                    (0, f64::NEG_INFINITY),
+                    |acc, (k, m)| if m > acc.1 { (k, m) } else { acc },
+                );
         let mut out = num_metrics([
-            ("decisions".to_string(), rep.test_decisions as f64),
-            ("mean_ret_greedy".to_string(), rep.test_mean_ret_greedy),
+            ("decisions".to_string(), (b - a) as f64),
+            ("mean_ret_greedy".to_string(), ev.mean_return),
+            ("mean_ret_best_fixed_hindsight".to_string(), best),
             (
-                "mean_ret_best_fixed_hindsight".to_string(),
-                rep.test_mean_ret_best_fixed_hindsight,
+                "mean_ret_uniform".to_string(),
+                means.iter().sum::<f64>() / means.len() as f64,
             ),
-            ("mean_ret_uniform".to_string(), rep.test_mean_ret_uniform),
         ]);
-        out.insert(
-            "best_fixed_strategy".into(),
-            Value::String(rep.best_fixed_strategy),
-        );
-        Ok(out)
+        if let Some(name) = data.strategies.get(best_k) {
+            out.insert("best_fixed_strategy".into(), Value::String(name.clone()));
+        }
+        Ok(Evaluation {
+            metrics: with_promote_metric(out, self.promote_metric().0),
+            paired: Some(PairedScores {
+                name: "greedy_return".into(),
+                ts: r.start_ts[a..b].to_vec(),
+                values: ev.returns,
+            }),
+        })
     }
 }

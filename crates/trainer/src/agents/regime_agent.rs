@@ -75,6 +75,20 @@ impl AgentTrainer for RegimeAgent {
         model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
         let r = model.report();
+        // The times of the first and last test rows: rows from the calendar
+        // cut on, of the pairs training kept.
+        let kept: Vec<bool> = data
+            .pairs()
+            .iter()
+            .map(|n| r.pairs.iter().any(|p| &p.name == n && p.kept))
+            .collect();
+        let test_ts: Vec<i64> = (data.n_train()..data.n_rows())
+            .filter(|&i| kept.get(data.pair()[i]).copied().unwrap_or(false))
+            .map(|i| data.timestamp()[i])
+            .collect();
+        if let (Some(&a), Some(&b)) = (test_ts.first(), test_ts.last()) {
+            record_test_span(&dir, a, b)?;
+        }
         let fmt = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
         // Gain importance goes into the report (metrics.json), beside the
         // out-of-sample metrics.
@@ -108,19 +122,30 @@ impl AgentTrainer for RegimeAgent {
         blob: &[u8],
         data: &MarketData,
         _: Option<&backtest::StrategyReturns>,
-    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        slice: Option<&EvalSlice>,
+    ) -> Result<Evaluation, TrainError> {
         let model = RegimeModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         // Label the new rows with the model's own (training) cut points.
         let rd = RegimeData::from_candles(&pairs(data), model.horizon(), 0.5)
             .map_err(|e| agent_err(AGENT, &e))?;
+        // Every pair's rows are scored (also a pair a volatility filter left
+        // out of training), so all models see the same rows.
+        let rows = match slice {
+            Some(s) => s.rows(rd.timestamp()),
+            None => 0..rd.n_rows(),
+        };
+        if rows.is_empty()
+            && let Some(s) = slice
+        {
+            return Err(empty_slice(AGENT, s));
+        }
         let cuts = model.cut_points();
-        let y: Vec<usize> = rd
-            .fwd_vol()
+        let y: Vec<usize> = rd.fwd_vol()[rows.clone()]
             .iter()
             .map(|&v| usize::from(cuts.label(v)))
             .collect();
         let proba = model
-            .predict_proba(rd.features().view())
+            .predict_proba(rd.features().slice(ndarray::s![rows.clone(), ..]))
             .map_err(|e| agent_err(AGENT, &e))?;
         let flat: Vec<f64> = proba.iter().copied().collect();
         let pred = metrics::argmax_rows(&flat, 3);
@@ -137,6 +162,30 @@ impl AgentTrainer for RegimeAgent {
         if let Ok(v) = metrics::roc_auc_ovr(&y, &flat, 3) {
             out.push(("roc_auc_ovr".into(), v));
         }
-        Ok(num_metrics(out))
+        let metrics = num_metrics(out);
+        if slice.is_none() {
+            return Ok(Evaluation {
+                metrics,
+                paired: None,
+            });
+        }
+        // Negative log-loss per row (its mean is minus `logloss`).
+        let values = y
+            .iter()
+            .zip(flat.chunks_exact(3))
+            .map(|(&c, p)| {
+                metrics::log_loss(&[c], p, 3)
+                    .map(|l| -l)
+                    .map_err(|e| agent_err(AGENT, &e))
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        Ok(Evaluation {
+            metrics: with_promote_metric(metrics, self.promote_metric().0),
+            paired: Some(PairedScores {
+                name: "neg_log_loss".into(),
+                ts: rd.timestamp()[rows].to_vec(),
+                values,
+            }),
+        })
     }
 }

@@ -79,6 +79,11 @@ impl AgentTrainer for SignalAgent {
         model.set_provenance(Some(ctx.data.provenance.clone()));
         model.set_labels(Some(spec));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
+        // The bar times of the first and last test rows.
+        let test_rows = &labeled.rows[split.periods[1].clone()];
+        if let (Some(&a), Some(&b)) = (test_rows.first(), test_rows.last()) {
+            record_test_span(&dir, candles.ts[a], candles.ts[b])?;
+        }
         Ok(Trained {
             metrics: saved_metrics(&dir)?,
             model_dir: dir,
@@ -98,7 +103,8 @@ impl AgentTrainer for SignalAgent {
         blob: &[u8],
         data: &MarketData,
         _: Option<&backtest::StrategyReturns>,
-    ) -> Result<BTreeMap<String, Value>, TrainError> {
+        slice: Option<&EvalSlice>,
+    ) -> Result<Evaluation, TrainError> {
         let model = SignalModel::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let (_, candles) = data.primary()?;
         // Label as the model was trained (artifacts that did not record it:
@@ -106,10 +112,22 @@ impl AgentTrainer for SignalAgent {
         let spec = model.labels().copied().unwrap_or_default();
         let labeled =
             signal::candles::t0_labeled(candles, &spec).map_err(|e| agent_err(AGENT, &e))?;
-        let ev = model
-            .score(&labeled.dataset)
+        let ts: Vec<i64> = labeled.rows.iter().map(|&r| candles.ts[r]).collect();
+        let rows = match slice {
+            Some(s) => s.rows(&ts),
+            None => 0..ts.len(),
+        };
+        if rows.is_empty()
+            && let Some(s) = slice
+        {
+            return Err(empty_slice(AGENT, s));
+        }
+        let ds = labeled
+            .dataset
+            .slice(rows.clone())
             .map_err(|e| agent_err(AGENT, &e))?;
-        Ok(num_metrics([
+        let ev = model.score(&ds).map_err(|e| agent_err(AGENT, &e))?;
+        let metrics = num_metrics([
             ("n".to_string(), ev.n as f64),
             ("label_horizon".to_string(), spec.horizon as f64),
             ("dead_zone".to_string(), spec.dead_zone),
@@ -123,6 +141,34 @@ impl AgentTrainer for SignalAgent {
             ("log_loss".to_string(), ev.log_loss),
             ("buy_rate".to_string(), ev.buy_rate),
             ("sell_rate".to_string(), ev.sell_rate),
-        ]))
+        ]);
+        let Some(_) = slice else {
+            return Ok(Evaluation {
+                metrics,
+                paired: None,
+            });
+        };
+        // Negative log-loss per row (its mean is minus `log_loss`), with
+        // the clipping of the metric itself.
+        let p = model
+            .predict_proba_dataset(&ds)
+            .map_err(|e| agent_err(AGENT, &e))?;
+        let values = p
+            .iter()
+            .zip(ds.targets())
+            .map(|(&p, &y)| {
+                agent_core::metrics::log_loss(&[usize::from(y > 0.5)], &[1.0 - p, p], 2)
+                    .map(|l| -l)
+                    .map_err(|e| agent_err(AGENT, &e))
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        Ok(Evaluation {
+            metrics: with_promote_metric(metrics, self.promote_metric().0),
+            paired: Some(PairedScores {
+                name: "neg_log_loss".into(),
+                ts: ts[rows].to_vec(),
+                values,
+            }),
+        })
     }
 }

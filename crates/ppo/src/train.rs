@@ -159,9 +159,27 @@ impl StrategyReport {
         data: &Arc<StrategyData>,
         config: &StrategyEnvConfig,
     ) -> Result<Self> {
-        let (first, n) = data.test_decisions();
-        let ev = data.evaluate(config, first, n, |obs| model.act_greedy(obs))?;
-        let means = data.mean_returns(first + 1, first + n);
+        // One greedy walk per series through its test windows (one series:
+        // `test_decisions`), the previous choice reset at each series.
+        let mut actions = Vec::new();
+        let mut rets = Vec::new();
+        let mut reward_windows = Vec::new();
+        for (first, n) in data.test_runs() {
+            let ev = data.evaluate(config, first, n, |obs| model.act_greedy(obs))?;
+            actions.extend(ev.actions);
+            rets.extend(ev.returns);
+            reward_windows.extend((1..=n).filter_map(|i| data.walk(first, i)));
+        }
+        let n = rets.len();
+        if n == 0 {
+            return Err(PpoError::InvalidData(
+                "no test window follows a window of its series".into(),
+            ));
+        }
+        let greedy = rets.iter().sum::<f64>() / n as f64;
+        let means: Vec<f64> = (0..data.n_strategies())
+            .map(|k| reward_windows.iter().map(|&w| data.ret(w, k)).sum::<f64>() / n as f64)
+            .collect();
         let (best_k, best) =
             means
                 .iter()
@@ -172,12 +190,12 @@ impl StrategyReport {
                 );
         Ok(Self {
             test_decisions: n,
-            test_mean_ret_greedy: ev.mean_return,
+            test_mean_ret_greedy: greedy,
             test_mean_ret_best_fixed_hindsight: best,
             best_fixed_strategy: data.strategies[best_k].clone(),
             test_mean_ret_uniform: means.iter().sum::<f64>() / means.len() as f64,
             train_ep_reward_last10pct: model.training_log().mean_reward_last(0.1),
-            actions: ev.actions,
+            actions,
         })
     }
 

@@ -8,6 +8,12 @@
 //! choice differs from the previous one. Episodes start at a uniform window
 //! of the training part, so every reward comes from a training window; the
 //! test windows are only ever used by [`StrategyData::evaluate`].
+//!
+//! Windows pooled from several series (symbols, timeframes; the backtest's
+//! `symbol` and `timeframe` columns) are steps of one series only: the
+//! window after `w` is the next window of `w`'s series, an episode never
+//! crosses into another series, and the trailing returns look back within
+//! the series.
 
 use super::{Action, Env, Info, Space, Step, check_obs_len};
 use crate::error::{PpoError, Result};
@@ -32,6 +38,9 @@ pub struct StrategyData {
     pub regime: Option<Vec<u8>>,
     /// Number of leading training windows (`W_train`); the rest are test.
     pub n_train: usize,
+    /// Series of each window when several are pooled (see
+    /// [`StrategyData::with_series`]); `None` for one series.
+    pub series: Option<Vec<u32>>,
 }
 
 impl StrategyData {
@@ -108,7 +117,99 @@ impl StrategyData {
             context,
             regime,
             n_train,
+            series: None,
         })
+    }
+
+    /// Mark the windows as pooled from several series: `series[w]` is
+    /// window `w`'s series. Each series' windows must be one contiguous run
+    /// within the training windows and one within the test windows (the
+    /// backtest's pooled order), in time order. One distinct series is the
+    /// plain data.
+    pub fn with_series(mut self, series: Vec<u32>) -> Result<Self> {
+        let w = self.n_windows();
+        if series.len() != w {
+            return Err(PpoError::InvalidData(format!(
+                "{} series labels for {w} windows",
+                series.len()
+            )));
+        }
+        let mut runs: Vec<(u32, bool)> = Vec::new();
+        for (i, &id) in series.iter().enumerate() {
+            let key = (id, i < self.n_train);
+            if runs.last() != Some(&key) {
+                if runs.contains(&key) {
+                    return Err(PpoError::InvalidData(format!(
+                        "window {i}: the windows of a series must be contiguous within the \
+                         training and within the test windows"
+                    )));
+                }
+                runs.push(key);
+            }
+        }
+        self.series = if series.iter().any(|&s| s != series[0]) {
+            Some(series)
+        } else {
+            None
+        };
+        Ok(self)
+    }
+
+    /// The window after `w` in `w`'s series (`w + 1` for one series), if any.
+    pub fn next_window(&self, w: usize) -> Option<usize> {
+        let n = self.n_windows();
+        match &self.series {
+            None => (w + 1 < n).then_some(w + 1),
+            Some(s) => {
+                if w + 1 < n && s[w + 1] == s[w] {
+                    Some(w + 1)
+                } else if w < self.n_train {
+                    // The last training window: the series' first test window.
+                    (self.n_train..n).find(|&v| s[v] == s[w])
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The window before `w` in `w`'s series (`w - 1` for one series), if any.
+    pub fn prev_window(&self, w: usize) -> Option<usize> {
+        match &self.series {
+            None => w.checked_sub(1),
+            Some(s) => {
+                if w > 0 && s[w - 1] == s[w] {
+                    Some(w - 1)
+                } else if w >= self.n_train {
+                    (0..self.n_train).rev().find(|&v| s[v] == s[w])
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The test decisions per series: `(first decision, number of
+    /// decisions)`, each walked with [`StrategyData::evaluate`]. A series'
+    /// first decision is its last training window (its first test window
+    /// when it has none); one series gives [`StrategyData::test_decisions`].
+    pub fn test_runs(&self) -> Vec<(usize, usize)> {
+        let n = self.n_windows();
+        let mut out = Vec::new();
+        let mut v = self.n_train;
+        while v < n {
+            let mut end = v + 1;
+            while end < n && self.next_window(end - 1) == Some(end) {
+                end += 1;
+            }
+            match self.prev_window(v) {
+                Some(p) => out.push((p, end - v)),
+                None if end - v > 1 => out.push((v, end - v - 1)),
+                None => {}
+            }
+            v = end;
+        }
+        out
     }
 
     /// Read `strategy_returns_*.csv`: columns `ret_<name>` (strategy
@@ -175,6 +276,12 @@ impl StrategyData {
             .collect();
         let train_idx = cols.iter().position(|c| *c == "is_train");
         let regime_idx = cols.iter().position(|c| *c == "regime");
+        let series_idx: Vec<usize> = ["symbol", "timeframe"]
+            .iter()
+            .filter_map(|n| cols.iter().position(|c| c == n))
+            .collect();
+        let mut series_keys: Vec<Vec<&str>> = Vec::new();
+        let mut series = Vec::new();
         if ret_idx.is_empty() || ctx_idx.is_empty() {
             return Err(err(
                 1,
@@ -231,6 +338,17 @@ impl StrategyData {
                     )
                 })
             };
+            if !series_idx.is_empty() {
+                let key: Vec<&str> = series_idx.iter().map(|&i| fields[i].trim()).collect();
+                let id = match series_keys.iter().position(|k| *k == key) {
+                    Some(id) => id,
+                    None => {
+                        series_keys.push(key);
+                        series_keys.len() - 1
+                    }
+                };
+                series.push(id as u32);
+            }
             for &i in &ret_idx {
                 returns.push(num(i)?);
             }
@@ -273,7 +391,13 @@ impl StrategyData {
         if n_rows == 0 {
             return Err(err(2, "no data rows".into()));
         }
-        Self::new(strategies, context_names, returns, context, regime, n_train)
+        let data = Self::new(strategies, context_names, returns, context, regime, n_train)?;
+        if series_keys.len() > 1 {
+            data.with_series(series)
+                .map_err(|e| err(1, format!("`symbol`/`timeframe`: {e}")))
+        } else {
+            Ok(data)
+        }
     }
 
     pub fn n_windows(&self) -> usize {
@@ -356,6 +480,11 @@ impl StrategyData {
         if let Some(r) = &self.regime {
             bytes.extend_from_slice(r);
         }
+        if let Some(se) = &self.series {
+            for id in se {
+                bytes.extend_from_slice(&id.to_le_bytes());
+            }
+        }
         format!("sha256:{}", agent_core::persist::sha256_hex(&bytes))
     }
 
@@ -366,6 +495,12 @@ impl StrategyData {
         (0..k)
             .map(|s| (first..=last).map(|w| self.ret(w, s)).sum::<f64>() / n)
             .collect()
+    }
+
+    /// The window `steps` windows after `w` in `w`'s series, if the series
+    /// has it.
+    pub fn walk(&self, w: usize, steps: usize) -> Option<usize> {
+        (0..steps).try_fold(w, |v, _| self.next_window(v))
     }
 
     /// The decisions of the test part: `w = n_train - 1 ..= n_windows - 2`,
@@ -385,10 +520,9 @@ impl StrategyData {
         n: usize,
         mut policy: impl FnMut(&[f32]) -> Result<usize>,
     ) -> Result<StrategyEvaluation> {
-        if n == 0 || first + n >= self.n_windows() {
+        if n == 0 || self.walk(first, n).is_none() {
             return Err(PpoError::InvalidData(format!(
-                "evaluation of {n} decisions from window {first} needs windows up to {}, the data has {}",
-                first + n,
+                "evaluation of {n} decisions from window {first} needs {n} following windows of its series, the data has {}",
                 self.n_windows()
             )));
         }
@@ -542,6 +676,8 @@ pub struct StrategyEnv {
     config: StrategyEnvConfig,
     /// Observation part that depends on the window only, window-major.
     table: Arc<Vec<f32>>,
+    /// Legal random episode starts (training windows).
+    starts: Arc<Vec<usize>>,
     base_dim: usize,
     obs_space: Space,
     act_space: Space,
@@ -580,18 +716,31 @@ impl StrategyEnv {
                 "the data has no `regime` column",
             ));
         }
+        // Random starts: training windows whose series holds `episode_len`
+        // more training windows (one series: `0..=n_train - 1 - episode_len`).
+        let starts: Vec<usize> = match config.start {
+            EpisodeStart::RandomTrain => (0..data.n_train)
+                .filter(|&w| {
+                    data.walk(w, config.episode_len)
+                        .is_some_and(|v| v < data.n_train)
+                })
+                .collect(),
+            EpisodeStart::At(_) => Vec::new(),
+        };
         match config.start {
-            EpisodeStart::RandomTrain if data.n_train < config.episode_len + 1 => {
+            EpisodeStart::RandomTrain if starts.is_empty() => {
                 return Err(PpoError::InvalidData(format!(
-                    "{} training windows cannot hold a {}-step episode (needs episode_len + 1)",
+                    "{} training windows cannot hold a {}-step episode (needs episode_len + 1 windows of one series)",
                     data.n_train, config.episode_len
                 )));
             }
-            EpisodeStart::At(w0) if w0 + config.episode_len >= data.n_windows() => {
+            EpisodeStart::At(w0)
+                if w0 >= data.n_windows() || data.walk(w0, config.episode_len).is_none() =>
+            {
                 return Err(PpoError::InvalidData(format!(
-                    "an episode of {} steps from window {w0} needs {} windows, the data has {}",
+                    "an episode of {} steps from window {w0} needs {} windows of its series, the data has {}",
                     config.episode_len,
-                    w0 + config.episode_len + 1,
+                    config.episode_len + 1,
                     data.n_windows()
                 )));
             }
@@ -617,16 +766,25 @@ impl StrategyEnv {
                 }
             }
             if n_perf > 0 {
-                // Windows up to w are finished when the decision at w is made.
-                let lo = (w + 1).saturating_sub(config.recent_perf_window);
-                let m = (w + 1 - lo) as f64;
+                // Windows up to w (of w's series) are finished when the
+                // decision at w is made; oldest first.
+                let mut recent = vec![w];
+                while recent.len() < config.recent_perf_window {
+                    match data.prev_window(recent[recent.len() - 1]) {
+                        Some(v) => recent.push(v),
+                        None => break,
+                    }
+                }
+                recent.reverse();
+                let m = recent.len() as f64;
                 for s in 0..k {
-                    let mean = (lo..=w).map(|v| data.ret(v, s)).sum::<f64>() / m;
+                    let mean = recent.iter().map(|&v| data.ret(v, s)).sum::<f64>() / m;
                     table.push((config.reward_scale * mean) as f32);
                 }
             }
         }
         Ok(Self {
+            starts: Arc::new(starts),
             obs_space: Space::unbounded(base_dim + k),
             act_space: Space::discrete(k),
             table: Arc::new(table),
@@ -691,8 +849,7 @@ impl Env for StrategyEnv {
         }
         self.w = match self.config.start {
             EpisodeStart::RandomTrain => {
-                let span = (self.data.n_train - self.config.episode_len) as u64;
-                self.rng.next_below(span) as usize
+                self.starts[self.rng.next_below(self.starts.len() as u64) as usize]
             }
             EpisodeStart::At(w0) => w0,
         };
@@ -724,9 +881,16 @@ impl Env for StrategyEnv {
             Some(p) if p != a => self.config.switch_fee,
             _ => 0.0,
         };
-        let reward = self.config.reward_scale * (self.data.ret(self.w + 1, a) - fee);
+        // `new` checked that every episode's windows exist in its series.
+        let next = self.data.next_window(self.w).ok_or_else(|| {
+            PpoError::Env(format!(
+                "StrategyEnv::step: window {} is the last of its series",
+                self.w
+            ))
+        })?;
+        let reward = self.config.reward_scale * (self.data.ret(next, a) - fee);
         self.prev = Some(a);
-        self.w += 1;
+        self.w = next;
         self.t += 1;
         let terminated = self.t == self.config.episode_len;
         if terminated {
@@ -868,5 +1032,78 @@ mod tests {
         assert_eq!(obs.len(), 1 + 3 + 2 + 2);
         assert_eq!(obs[1..4], [0.0, 1.0, 0.0]);
         assert!((obs[4] - 1.5).abs() < 1e-6 && (obs[5] + 1.5).abs() < 1e-6);
+    }
+
+    /// Two series pooled as the backtest writes them: train AAA (rows 0-3),
+    /// BBB (4-7), test AAA (8-9), BBB (10-11). AAA's returns are +1%, BBB's
+    /// -2%, so a step into the other series shows in the reward.
+    fn pooled() -> Arc<StrategyData> {
+        let mut csv = String::from("symbol,timeframe,ret_a,ret_b,ctx_x,is_train\n");
+        for (train, n) in [(1, 4), (0, 2)] {
+            for (sym, r) in [("AAA", 0.01), ("BBB", -0.02)] {
+                for i in 0..n {
+                    csv.push_str(&format!("{sym},1h,{r},{r},{i},{train}\n"));
+                }
+            }
+        }
+        Arc::new(StrategyData::parse_csv("pooled.csv", &csv).unwrap())
+    }
+
+    #[test]
+    fn pooled_series_episodes_and_evaluation_never_cross_symbols() {
+        let d = pooled();
+        assert!(d.series.is_some());
+        let own = |w: usize| {
+            if d.series.as_ref().unwrap()[w] == 0 {
+                1.0
+            } else {
+                -2.0
+            }
+        };
+        let cfg = StrategyEnvConfig {
+            episode_len: 3,
+            recent_perf_window: 4,
+            ..Default::default()
+        };
+        let mut env = StrategyEnv::new(d.clone(), cfg).unwrap();
+        let mut obs = vec![0.0; env.observation_space().dim()];
+        let mut starts = std::collections::BTreeSet::new();
+        for seed in 0..60 {
+            env.reset(Some(seed), &mut obs).unwrap();
+            let w0 = env.window();
+            starts.insert(w0);
+            // Trailing returns of the start window's own series only.
+            assert!((obs[1] as f64 - own(w0)).abs() < 1e-6, "{obs:?}");
+            for _ in 0..3 {
+                let s = env.step(Action::Discrete(0), &mut obs).unwrap();
+                assert!(
+                    (s.reward - own(w0)).abs() < 1e-9,
+                    "start {w0}: {}",
+                    s.reward
+                );
+                assert!(env.window() < d.n_train);
+            }
+        }
+        // Each series' only legal 3-step start within its 4 training windows.
+        assert_eq!(starts.into_iter().collect::<Vec<_>>(), [0, 4]);
+        // Test walks: each series from its last training window.
+        assert_eq!(d.test_runs(), [(3, 2), (7, 2)]);
+        for (first, n) in d.test_runs() {
+            let ev = d
+                .evaluate(&StrategyEnvConfig::default(), first, n, |_| Ok(1))
+                .unwrap();
+            assert!(
+                ev.returns
+                    .iter()
+                    .all(|&r| (100.0 * r - own(first)).abs() < 1e-9)
+            );
+        }
+        // An episode that would run off its series is refused.
+        let off = StrategyEnvConfig {
+            episode_len: 3,
+            start: EpisodeStart::At(8),
+            ..Default::default()
+        };
+        assert!(StrategyEnv::new(d, off).is_err());
     }
 }

@@ -95,9 +95,24 @@ pub struct TrainArgs {
     /// Read --params from a JSON file.
     #[arg(long, value_name = "FILE")]
     pub params_file: Option<PathBuf>,
-    /// Make the new model current even when it scores worse.
+    /// Make the new model current even when it scores worse (the same as
+    /// `--promote always`).
     #[arg(long)]
     pub force: bool,
+    /// How the new model becomes current. `same-slice` (default): the
+    /// current model and the new one are scored on the new one's test
+    /// slice of the same data; for trading-return metrics (ppo, linucb,
+    /// meta-selector, ou-mean) only a significant improvement in a paired
+    /// test over the slice's windows promotes. `stored-metric`: compare the
+    /// metric each stored when trained (different test periods).
+    /// `always`, `never`: as named.
+    #[arg(long, value_enum, value_name = "RULE")]
+    pub promote: Option<crate::promotion::PromoteRule>,
+    /// With candle files of several symbols: train linucb, meta-selector and
+    /// ppo once per symbol instead of once on all symbols pooled (agents
+    /// that learn one price path always train once per symbol).
+    #[arg(long)]
+    pub per_symbol: bool,
     /// Print one JSON object per agent instead of text (no progress bars).
     #[arg(long)]
     pub json: bool,

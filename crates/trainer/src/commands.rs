@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::error::TrainError;
 use crate::jobs::{DataSpec, JobSpec};
 use crate::orchestrator::{ModelRef, Orchestrator, TrainOutcome, load_data};
+use crate::promotion::PromoteRule;
 use agent_core::Persist;
 use backtest::agents::{LstmPredictor, OuScorer};
 use backtest::{
@@ -162,47 +163,19 @@ pub fn train(
             params: p,
             symbol: symbol.clone(),
             force: args.force,
+            promote: args.promote,
+            per_symbol: args.per_symbol,
         };
         let pb = progress_bar(args.json, 1000, name);
         let tick = |f: f64| pb.set_position((f.clamp(0.0, 1.0) * 1000.0) as u64);
         let result = app.orch.train(&spec, &tick);
         pb.finish_and_clear();
         match result {
-            Ok(o) => {
-                if args.json {
-                    w(
-                        out,
-                        serde_json::to_string(&o).unwrap_or_else(|e| e.to_string()),
-                    )?;
-                } else {
-                    let status = if o.promoted {
-                        "promoted".to_string()
-                    } else {
-                        format!(
-                            "kept the current model ({})",
-                            o.reason.as_deref().unwrap_or("not promoted")
-                        )
-                    };
-                    w(out, format!("{:<14} {}", o.agent, o.summary))?;
-                    w(
-                        out,
-                        format!("{:<14} published under {} ({})", "", o.symbol, o.provenance),
-                    )?;
-                    w(
-                        out,
-                        format!(
-                            "{:<14} {status}; {} = {}; report {}",
-                            "",
-                            o.promote_metric,
-                            o.metrics
-                                .get(&o.promote_metric)
-                                .map(|v| v.to_string())
-                                .unwrap_or_else(|| "-".into()),
-                            o.report_dir.display()
-                        ),
-                    )?;
+            Ok(published) => {
+                for o in published {
+                    print_outcome(out, &o, args.json)?;
+                    outcomes.push(o);
                 }
-                outcomes.push(o);
             }
             Err(e) => {
                 if args.json {
@@ -235,6 +208,42 @@ pub fn train(
     }
 }
 
+/// One published model, as `train` prints it.
+fn print_outcome(out: &mut dyn Write, o: &TrainOutcome, json: bool) -> Result<(), TrainError> {
+    if json {
+        return w(
+            out,
+            serde_json::to_string(o).unwrap_or_else(|e| e.to_string()),
+        );
+    }
+    let status = if o.promoted {
+        format!("promoted ({})", o.promote_rule.as_str())
+    } else {
+        format!(
+            "kept the current model ({})",
+            o.reason.as_deref().unwrap_or("not promoted")
+        )
+    };
+    w(out, format!("{:<14} {}", o.agent, o.summary))?;
+    w(
+        out,
+        format!("{:<14} published under {} ({})", "", o.symbol, o.provenance),
+    )?;
+    w(
+        out,
+        format!(
+            "{:<14} {status}; {} = {}; report {}",
+            "",
+            o.promote_metric,
+            o.metrics
+                .get(&o.promote_metric)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "-".into()),
+            o.report_dir.display()
+        ),
+    )
+}
+
 /// The symbol jobs with no `--data` and no `--symbol` publish under:
 /// `[data] symbol`, else the one the configured data is of (`_synthetic`
 /// for the synthetic market).
@@ -245,6 +254,8 @@ pub fn default_symbol(app: &App) -> Result<String, TrainError> {
         params: json!({}),
         symbol: app.config.data.symbol.clone(),
         force: false,
+        promote: None,
+        per_symbol: false,
     })
 }
 
@@ -264,6 +275,8 @@ pub fn evaluate(app: &App, args: &EvaluateArgs, out: &mut dyn Write) -> Result<(
                     .clone()
                     .or_else(|| app.config.data.symbol.clone()),
                 force: false,
+                promote: None,
+                per_symbol: false,
             })?,
         },
     };
@@ -417,6 +430,8 @@ fn agent_strategy(
             params: json!({}),
             symbol: app.config.data.symbol.clone(),
             force: false,
+            promote: None,
+            per_symbol: false,
         })?,
     };
     match name {
@@ -599,13 +614,14 @@ pub fn backtest(
 }
 
 /// Train `agents` (names or `all`) for a scheduled job or new tokens; one
-/// line per agent.
+/// line per published model.
 pub fn run_agents(
     orch: &Orchestrator,
     agent_names: &[String],
     data: &DataSpec,
     symbol: Option<&str>,
     force: bool,
+    promote: Option<PromoteRule>,
 ) -> String {
     let names: Vec<String> = if agent_names.iter().any(|a| a == "all") {
         agents::names()
@@ -620,17 +636,24 @@ pub fn run_agents(
             params: json!({}),
             symbol: symbol.map(str::to_string),
             force,
+            promote,
+            per_symbol: false,
         };
         match orch.train(&spec, &|_| {}) {
-            Ok(o) => lines.push(format!(
-                "{a}: {} ({})",
-                o.summary,
-                if o.promoted {
-                    "promoted"
-                } else {
-                    "kept current"
+            Ok(published) => {
+                for o in published {
+                    lines.push(format!(
+                        "{a} {}: {} ({})",
+                        o.symbol,
+                        o.summary,
+                        if o.promoted {
+                            "promoted".to_string()
+                        } else {
+                            format!("kept current: {}", o.reason.as_deref().unwrap_or("-"))
+                        }
+                    ))
                 }
-            )),
+            }
             Err(e) => lines.push(format!("{a}: FAILED: {e}")),
         }
     }
@@ -680,7 +703,7 @@ pub fn start_token_watcher(
         if files.is_empty() {
             // A symbols file brings no candles: retrain on the configured
             // data, under its symbol, as `schedule` does.
-            let line = run_agents(&orch, &agents, &fallback, symbol.as_deref(), false);
+            let line = run_agents(&orch, &agents, &fallback, symbol.as_deref(), false, None);
             eprintln!("tokens: {line}");
             return;
         }
@@ -696,7 +719,7 @@ pub fn start_token_watcher(
                 continue;
             }
             let data = DataSpec::CsvFiles { paths };
-            let line = run_agents(&orch, &agents, &data, Some(token), false);
+            let line = run_agents(&orch, &agents, &data, Some(token), false, None);
             eprintln!("tokens: {token}: {line}");
         }
     });

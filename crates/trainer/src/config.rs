@@ -163,6 +163,9 @@ pub struct ScheduledJob {
     pub symbol: Option<String>,
     #[serde(default)]
     pub force: bool,
+    /// The promotion rule (`same-slice` when absent; see `train --promote`).
+    #[serde(default)]
+    pub promote: Option<crate::promotion::PromoteRule>,
 }
 
 fn all_agents() -> Vec<String> {

@@ -61,9 +61,20 @@ pub struct JobSpec {
     /// publishes under `store::SYNTHETIC_SYMBOL`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
-    /// Promote even when the new model scores worse than the current one.
+    /// Promote even when the new model scores worse than the current one
+    /// (the same as `promote: "always"`).
     #[serde(default)]
     pub force: bool,
+    /// The promotion rule (see `promotion::PromoteRule`); default
+    /// `same-slice`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promote: Option<crate::promotion::PromoteRule>,
+    /// With candle files of several symbols and no `symbol`: train the
+    /// strategy-return agents (linucb, meta-selector, ppo) once per symbol
+    /// instead of once on the pooled data of all symbols. Agents that learn
+    /// from one price path always train once per symbol.
+    #[serde(default)]
+    pub per_symbol: bool,
 }
 
 fn empty_object() -> serde_json::Value {
@@ -80,6 +91,24 @@ pub struct JobOutcome {
     /// Whether it became the current model.
     pub promoted: bool,
     pub message: String,
+    /// Every model the job published, one per symbol (a job over candle
+    /// files of several symbols publishes one per symbol).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub published: Vec<PublishedModel>,
+}
+
+/// One model a job published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedModel {
+    pub symbol: String,
+    /// Store key of the artifact.
+    pub key: String,
+    pub promoted: bool,
+    /// Why it was not promoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Its out-of-sample metrics.
+    pub metrics: serde_json::Value,
 }
 
 /// Runs jobs; implemented by the orchestrator. Error texts go to remote

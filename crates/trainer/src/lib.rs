@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod market_cmd;
 pub mod menu;
 pub mod orchestrator;
+pub mod promotion;
 pub mod schedule;
 pub mod server;
 pub mod tokens;

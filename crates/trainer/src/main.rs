@@ -176,7 +176,14 @@ fn schedule_cmd(app: &App, a: &ScheduleArgs) -> Result<(), cointrainer_trainer::
     let default_symbol = app.config.data.symbol.clone();
     let run_job = Arc::new(move |job: &cointrainer_trainer::config::ScheduledJob| {
         let symbol = job.symbol.clone().or_else(|| default_symbol.clone());
-        commands::run_agents(&orch, &job.agents, &data, symbol.as_deref(), job.force)
+        commands::run_agents(
+            &orch,
+            &job.agents,
+            &data,
+            symbol.as_deref(),
+            job.force,
+            job.promote,
+        )
     });
     run_forever(scheduler, state_file, stop, run_job);
     Ok(())

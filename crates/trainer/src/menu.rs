@@ -99,6 +99,8 @@ pub fn run(app: &App, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
                     params: None,
                     params_file: None,
                     force: false,
+                    promote: None,
+                    per_symbol: false,
                     json: false,
                 };
                 commands::train(app, &args, out).map(|_| ())

@@ -21,7 +21,8 @@
 
 use crate::agents::{self, AgentTrainer, Bootstrap, MarketData, TrainCtx};
 use crate::error::TrainError;
-use crate::jobs::{DataSpec, JobOutcome, JobRunner, JobSpec};
+use crate::jobs::{DataSpec, JobOutcome, JobRunner, JobSpec, PublishedModel};
+use crate::promotion::{self, Contest, PromoteRule};
 use agent_core::Direction;
 use agent_core::persist::{CandleFile, Provenance, read_dir, to_blob};
 use backtest::{
@@ -32,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use store::{ArtifactStore, LatestPointer, ModelRegistry, PromotePolicy, SYNTHETIC_SYMBOL};
+use store::{ArtifactStore, LatestPointer, ModelRegistry, SYNTHETIC_SYMBOL};
 
 /// Where the orchestrator keeps things and the per-agent defaults.
 #[derive(Clone)]
@@ -78,11 +79,15 @@ pub struct TrainOutcome {
     /// Out-of-sample metrics (as in the manifest).
     pub metrics: BTreeMap<String, Value>,
     pub promote_metric: String,
+    /// The rule that decided promotion.
+    pub promote_rule: PromoteRule,
     /// Registry key of the stored artifact.
     pub key: String,
     pub promoted: bool,
     /// Why it was not promoted.
     pub reason: Option<String>,
+    /// How it was promoted (the comparison and its numbers), when it was.
+    pub promotion: Option<store::PromotionRecord>,
     pub report_dir: PathBuf,
     pub model_dir: PathBuf,
     pub plots: Vec<PathBuf>,
@@ -180,7 +185,7 @@ impl Orchestrator {
     /// name is one the agent accepts, the data files exist.
     pub fn check(&self, spec: &JobSpec) -> Result<(), TrainError> {
         let agent = agents::get(&spec.agent)?;
-        job_symbol(spec)?;
+        job_symbols(spec)?;
         let params = self.params_for(agent.name(), &spec.params)?;
         check_param_names(agent.as_ref(), &params)?;
         let paths: &[PathBuf] = match &spec.data {
@@ -199,46 +204,105 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Train one job end to end (see the module docs).
+    /// Train one job end to end (see the module docs). Returns one outcome
+    /// per symbol published under: one for a job of one symbol; for candle
+    /// files of several symbols and no symbol named, one per symbol (agents
+    /// that learn from one price path train once per symbol; the
+    /// strategy-return agents train once on the pooled data of all symbols,
+    /// and that model is offered to every symbol, unless `per_symbol`).
     pub fn train(
         &self,
         spec: &JobSpec,
         progress: &(dyn Fn(f64) + Sync),
-    ) -> Result<TrainOutcome, TrainError> {
+    ) -> Result<Vec<TrainOutcome>, TrainError> {
         let agent = agents::get(&spec.agent)?;
-        let symbol = job_symbol(spec)?;
+        let symbols = job_symbols(spec)?;
         let params = self.params_for(agent.name(), &spec.params)?;
         check_param_names(agent.as_ref(), &params)?;
-        let key = (agent.name().to_string(), symbol.clone());
-        {
-            let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-            if !set.insert(key.clone()) {
-                return Err(TrainError::Data(format!(
-                    "a {} job for symbol {} is already running",
-                    key.0, key.1
-                )));
-            }
-        }
-        let _guard = FlightGuard {
-            set: &self.in_flight,
-            key,
-        };
+        let _guards = symbols
+            .iter()
+            .map(|s| self.claim(agent.name(), s))
+            .collect::<Result<Vec<_>, _>>()?;
         progress(0.0);
-        let data = load_data_as(&spec.data, Some(&symbol))?;
+        let data = match symbols.as_slice() {
+            [one] => load_data_as(&spec.data, Some(one))?,
+            _ => load_data(&spec.data)?,
+        };
         agent_core::cancel::check()?;
         progress(LOAD_END);
-        let report_dir = self.new_report_dir(agent.name(), &symbol)?;
+        // (symbols published under, the data they train on)
+        let units: Vec<(Vec<String>, MarketData)> = if symbols.len() == 1
+            || (agent.bootstrap() == Bootstrap::StrategyReturns && !spec.per_symbol)
+        {
+            vec![(symbols, data)]
+        } else {
+            symbols
+                .iter()
+                .map(|s| (vec![s.clone()], data_of_symbol(&data, s)))
+                .collect()
+        };
+        let n_units = units.len() as f64;
+        let mut outcomes = Vec::new();
+        for (u, (publish_as, data)) in units.into_iter().enumerate() {
+            let unit_progress =
+                |p: f64| progress(LOAD_END + (1.0 - LOAD_END) * (u as f64 + p) / n_units);
+            outcomes.extend(self.train_unit(
+                agent.as_ref(),
+                spec,
+                &params,
+                &publish_as,
+                &data,
+                &unit_progress,
+            )?);
+        }
+        progress(1.0);
+        Ok(outcomes)
+    }
+
+    /// Mark (agent, symbol) as training, so the same job never runs twice
+    /// at once.
+    fn claim(&self, agent: &str, symbol: &str) -> Result<FlightGuard<'_>, TrainError> {
+        let key = (agent.to_string(), symbol.to_string());
+        let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if !set.insert(key.clone()) {
+            return Err(TrainError::Data(format!(
+                "a {} job for symbol {} is already running",
+                key.0, key.1
+            )));
+        }
+        Ok(FlightGuard {
+            set: &self.in_flight,
+            key,
+        })
+    }
+
+    /// Train one model on `data` and offer it to every symbol of
+    /// `publish_as`, each through its own champion/challenger decision.
+    fn train_unit(
+        &self,
+        agent: &dyn AgentTrainer,
+        spec: &JobSpec,
+        params: &Map<String, Value>,
+        publish_as: &[String],
+        data: &MarketData,
+        progress: &(dyn Fn(f64) + Sync),
+    ) -> Result<Vec<TrainOutcome>, TrainError> {
+        let report_name = match publish_as {
+            [one] => one.clone(),
+            many => many.join("+"),
+        };
+        let report_dir = self.new_report_dir(agent.name(), &report_name)?;
         let returns = match agent.bootstrap() {
-            Bootstrap::StrategyReturns => Some(bootstrap(&data, &report_dir.join("bootstrap"))?),
+            Bootstrap::StrategyReturns => Some(bootstrap(data, &report_dir.join("bootstrap"))?),
             Bootstrap::Candles => None,
         };
         agent_core::cancel::check()?;
         progress(BOOT_END);
         let stage = |p: f64| progress(BOOT_END + (TRAIN_END - BOOT_END) * p.clamp(0.0, 1.0));
         let ctx = TrainCtx {
-            data: &data,
+            data,
             returns: returns.as_ref(),
-            params: &params,
+            params,
             out_dir: &report_dir,
             progress: &stage,
         };
@@ -246,15 +310,6 @@ impl Orchestrator {
         agent_core::cancel::check()?;
         progress(TRAIN_END);
 
-        let (metric, direction) = agent.promote_metric();
-        let policy = if spec.force {
-            PromotePolicy::Always
-        } else {
-            PromotePolicy::IfNotWorse {
-                metric: metric.to_string(),
-                direction,
-            }
-        };
         let (manifest, files) = read_dir(&trained.model_dir)?;
         if manifest.provenance.as_ref() != Some(&data.provenance) {
             return Err(TrainError::Agent {
@@ -264,45 +319,93 @@ impl Orchestrator {
             });
         }
         let blob = to_blob(&manifest, &files)?;
+        let rule = match (spec.force, spec.promote) {
+            (true, _) => PromoteRule::Always,
+            (false, rule) => rule.unwrap_or_default(),
+        };
+        // Decide for every symbol before publishing any: the comparison
+        // only reads, so a job cancelled during it publishes nothing.
+        let mut decisions = Vec::new();
+        for symbol in publish_as {
+            let champion = self.registry.latest(agent.name(), symbol)?;
+            let champion = champion.map(|p| {
+                let blob = self
+                    .registry
+                    .fetch(&p.key, Some(&p.hash))
+                    .map_err(|e| e.to_string());
+                (p, blob)
+            });
+            let sym_data;
+            let sym_returns;
+            let (cmp_data, cmp_returns) = if publish_as.len() > 1 {
+                sym_data = data_of_symbol(data, symbol);
+                sym_returns = returns.as_ref().map(|r| returns_of_symbol(r, symbol));
+                (&sym_data, sym_returns.as_ref())
+            } else {
+                (data, returns.as_ref())
+            };
+            let contest = Contest {
+                agent,
+                candidate: &blob,
+                candidate_metrics: &trained.metrics,
+                data: cmp_data,
+                returns: cmp_returns,
+            };
+            let policy = promotion::policy(rule, &contest, champion.as_ref().map(|(p, b)| (p, b)));
+            decisions.push((symbol.clone(), policy));
+            agent_core::cancel::check()?;
+        }
         // The point of no return: a job cancelled before it never publishes,
         // and one past it is not cancelled half-way through publishing.
         agent_core::cancel::current().commit()?;
-        let published = self.registry.publish_blob(&blob, &symbol, policy)?;
-        let outcome = TrainOutcome {
-            agent: agent.name().to_string(),
-            symbol,
-            provenance: data.provenance.clone(),
-            metrics: trained.metrics,
-            promote_metric: metric.to_string(),
-            key: published.key,
-            promoted: published.promoted,
-            reason: published.reason,
-            report_dir: report_dir.clone(),
-            model_dir: trained.model_dir,
-            plots: trained.plots,
-            summary: trained.summary,
-        };
+        let (metric, direction) = agent.promote_metric();
+        let mut outcomes = Vec::new();
+        let mut published_json = Vec::new();
+        for (symbol, policy) in decisions {
+            let published = self.registry.publish_blob(&blob, &symbol, policy)?;
+            published_json.push(json!({
+                "symbol": symbol,
+                "key": published.key,
+                "promoted": published.promoted,
+                "reason": published.reason,
+                "promotion": published.pointer.promotion,
+            }));
+            outcomes.push(TrainOutcome {
+                agent: agent.name().to_string(),
+                symbol,
+                provenance: data.provenance.clone(),
+                metrics: trained.metrics.clone(),
+                promote_metric: metric.to_string(),
+                promote_rule: rule,
+                key: published.key,
+                promoted: published.promoted,
+                reason: published.reason,
+                promotion: published.pointer.promotion,
+                report_dir: report_dir.clone(),
+                model_dir: trained.model_dir.clone(),
+                plots: trained.plots.clone(),
+                summary: trained.summary.clone(),
+            });
+        }
         let report = json!({
-            "agent": outcome.agent,
-            "symbol": outcome.symbol,
+            "agent": agent.name(),
+            "symbols": publish_as,
             "data": data.source,
-            "provenance": outcome.provenance,
-            "params": Value::Object(params),
-            "metrics": outcome.metrics,
+            "provenance": data.provenance,
+            "params": Value::Object(params.clone()),
+            "metrics": trained.metrics,
             "promote_metric": metric,
             "promote_direction": match direction { Direction::Maximize => "maximize", Direction::Minimize => "minimize" },
-            "force": spec.force,
-            "key": outcome.key,
-            "promoted": outcome.promoted,
-            "reason": outcome.reason,
-            "plots": outcome.plots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "summary": outcome.summary,
+            "promote_rule": rule,
+            "published": published_json,
+            "plots": trained.plots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "summary": trained.summary,
             "finished_at": agent_core::persist::now_rfc3339(),
         });
         let text = serde_json::to_vec_pretty(&report).unwrap_or_default();
         agent_core::write_atomic(&report_dir.join("metrics.json"), &text)?;
         progress(1.0);
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     fn new_report_dir(&self, agent: &str, symbol: &str) -> Result<PathBuf, TrainError> {
@@ -432,17 +535,33 @@ impl JobRunner for Orchestrator {
     }
 
     fn run(&self, spec: &JobSpec, progress: &(dyn Fn(f64) + Sync)) -> Result<JobOutcome, String> {
-        let o = self.train(spec, progress).map_err(|e| client_message(&e))?;
-        let message = match (&o.promoted, &o.reason) {
-            (true, _) => format!("{} (promoted)", o.summary),
-            (false, Some(r)) => format!("{} (kept the current model: {r})", o.summary),
-            (false, None) => format!("{} (not promoted)", o.summary),
+        let outcomes = self.train(spec, progress).map_err(|e| client_message(&e))?;
+        let line = |o: &TrainOutcome| match (&o.promoted, &o.reason) {
+            (true, _) => format!("{} {}: {} (promoted)", o.agent, o.symbol, o.summary),
+            (false, Some(r)) => format!(
+                "{} {}: {} (kept the current model: {r})",
+                o.agent, o.symbol, o.summary
+            ),
+            (false, None) => format!("{} {}: {} (not promoted)", o.agent, o.symbol, o.summary),
         };
+        let first = outcomes
+            .first()
+            .ok_or_else(|| "the job trained no model".to_string())?;
         Ok(JobOutcome {
-            metrics: serde_json::to_value(&o.metrics).unwrap_or(Value::Null),
-            artifact: Some(o.key),
-            promoted: o.promoted,
-            message,
+            metrics: serde_json::to_value(&first.metrics).unwrap_or(Value::Null),
+            artifact: Some(first.key.clone()),
+            promoted: outcomes.iter().all(|o| o.promoted),
+            message: outcomes.iter().map(line).collect::<Vec<_>>().join("; "),
+            published: outcomes
+                .iter()
+                .map(|o| PublishedModel {
+                    symbol: o.symbol.clone(),
+                    key: o.key.clone(),
+                    promoted: o.promoted,
+                    reason: o.reason.clone(),
+                    metrics: serde_json::to_value(&o.metrics).unwrap_or(Value::Null),
+                })
+                .collect(),
         })
     }
 
@@ -522,18 +641,18 @@ fn check_param_names(
     Ok(())
 }
 
-/// The symbol a job publishes under. Synthetic data: always
+/// The symbols a job publishes under. Synthetic data: always
 /// [`SYNTHETIC_SYMBOL`] (naming another is an error). Candle files: the
-/// job's own symbol when it names one (never a reserved one), else the one
-/// symbol the files' names stand for ([`symbol_of`]); files of several
-/// symbols need the job to name one (e.g. `GLOBAL` for a model of several
-/// markets). An upload needs the job to name one.
-pub fn job_symbol(spec: &JobSpec) -> Result<String, TrainError> {
+/// job's own symbol when it names one (never a reserved one; one model of
+/// all the files, e.g. `GLOBAL`), else every symbol the files' names stand
+/// for ([`symbol_of`]), in first-seen order. An upload needs the job to
+/// name one.
+pub fn job_symbols(spec: &JobSpec) -> Result<Vec<String>, TrainError> {
     let bad = |why: String| TrainError::Data(why);
-    let symbol = match (&spec.data, spec.symbol.as_deref()) {
-        (DataSpec::Synthetic { .. }, None) => return Ok(SYNTHETIC_SYMBOL.to_string()),
+    let symbols = match (&spec.data, spec.symbol.as_deref()) {
+        (DataSpec::Synthetic { .. }, None) => return Ok(vec![SYNTHETIC_SYMBOL.to_string()]),
         (DataSpec::Synthetic { .. }, Some(s)) if s == SYNTHETIC_SYMBOL => {
-            return Ok(SYNTHETIC_SYMBOL.to_string());
+            return Ok(vec![SYNTHETIC_SYMBOL.to_string()]);
         }
         (DataSpec::Synthetic { .. }, Some(s)) => {
             return Err(bad(format!(
@@ -543,23 +662,20 @@ pub fn job_symbol(spec: &JobSpec) -> Result<String, TrainError> {
                 s.chars().take(64).collect::<String>()
             )));
         }
-        (_, Some(s)) => s.to_string(),
-        (DataSpec::Csv { path }, None) => symbol_of(path),
+        (_, Some(s)) => vec![s.to_string()],
+        (DataSpec::Csv { path }, None) => vec![symbol_of(path)],
         (DataSpec::CsvFiles { paths }, None) => {
-            let symbols: BTreeSet<String> = paths.iter().map(|p| symbol_of(p)).collect();
-            match symbols.len() {
-                0 => return Err(bad("no candle files given".into())),
-                1 => symbols.into_iter().next().unwrap_or_default(),
-                n => {
-                    let shown: Vec<String> = symbols.into_iter().take(10).collect();
-                    return Err(bad(format!(
-                        "the candle files are of {n} symbols ({}{}); name the symbol to \
-                         publish under (--symbol, or `symbol` in the job)",
-                        shown.join(", "),
-                        if n > 10 { ", ..." } else { "" }
-                    )));
+            let mut seen = Vec::new();
+            for p in paths {
+                let s = symbol_of(p);
+                if !seen.contains(&s) {
+                    seen.push(s);
                 }
             }
+            if seen.is_empty() {
+                return Err(bad("no candle files given".into()));
+            }
+            seen
         }
         (DataSpec::Upload { .. }, None) => {
             return Err(bad(
@@ -569,8 +685,77 @@ pub fn job_symbol(spec: &JobSpec) -> Result<String, TrainError> {
             ));
         }
     };
-    store::check_symbol(&symbol, false).map_err(|e| bad(e.to_string()))?;
-    Ok(symbol)
+    for s in &symbols {
+        store::check_symbol(s, false).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(symbols)
+}
+
+/// The one symbol a job is about, where one is needed (the model to
+/// evaluate or to backtest with): [`job_symbols`], which must give exactly
+/// one.
+pub fn job_symbol(spec: &JobSpec) -> Result<String, TrainError> {
+    let mut symbols = job_symbols(spec)?;
+    match symbols.len() {
+        1 => Ok(symbols.remove(0)),
+        n => {
+            let shown: Vec<String> = symbols.into_iter().take(10).collect();
+            Err(TrainError::Data(format!(
+                "the candle files are of {n} symbols ({}{}); name the symbol \
+                 (--symbol, or `symbol` in the job)",
+                shown.join(", "),
+                if n > 10 { ", ..." } else { "" }
+            )))
+        }
+    }
+}
+
+/// The part of `data` that is of `symbol`: its series and the provenance of
+/// its files.
+pub fn data_of_symbol(data: &MarketData, symbol: &str) -> MarketData {
+    let provenance = match &data.provenance {
+        Provenance::CandleFiles { files } => Provenance::CandleFiles {
+            files: files
+                .iter()
+                .filter(|f| f.symbol == symbol)
+                .cloned()
+                .collect(),
+        },
+        other => other.clone(),
+    };
+    MarketData {
+        series: data
+            .series
+            .iter()
+            .filter(|(s, _)| s == symbol)
+            .cloned()
+            .collect(),
+        source: format!("{} ({symbol})", data.source),
+        provenance,
+    }
+}
+
+/// The rows of pooled strategy returns that are of `symbol`, in their
+/// order, with `n_train` counted again.
+pub fn returns_of_symbol(r: &StrategyReturns, symbol: &str) -> StrategyReturns {
+    let keep: Vec<usize> = (0..r.len())
+        .filter(|&w| r.symbol.get(w).is_some_and(|s| s == symbol))
+        .collect();
+    StrategyReturns {
+        strategies: r.strategies.clone(),
+        symbol: keep.iter().map(|&w| r.symbol[w].clone()).collect(),
+        timeframe: keep.iter().map(|&w| r.timeframe[w].clone()).collect(),
+        first_bar: keep.iter().map(|&w| r.first_bar[w]).collect(),
+        last_bar: keep.iter().map(|&w| r.last_bar[w]).collect(),
+        start_ts: keep.iter().map(|&w| r.start_ts[w]).collect(),
+        end_ts: keep.iter().map(|&w| r.end_ts[w]).collect(),
+        returns: keep.iter().map(|&w| r.returns[w].clone()).collect(),
+        ctx: keep.iter().map(|&w| r.ctx[w]).collect(),
+        regime: keep.iter().map(|&w| r.regime[w]).collect(),
+        n_train: keep.iter().filter(|&&w| w < r.n_train).count(),
+        q1: r.q1,
+        q2: r.q2,
+    }
 }
 
 /// Load the candles a job asks for.

@@ -254,6 +254,7 @@ mod tests {
             agents: vec!["all".into()],
             symbol: None,
             force: false,
+            promote: None,
         }
     }
 

@@ -921,6 +921,8 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
         params: json!({}),
         symbol: symbol.or(file_symbol),
         force: false,
+        promote: None,
+        per_symbol: false,
     };
     validate(&s, &spec)?;
     s.runner.validate(&spec).map_err(unprocessable)?;

@@ -11,6 +11,37 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Jobs of one symbol publish one model.
+trait TrainOne {
+    fn train_one(
+        &self,
+        spec: &JobSpec,
+        progress: &(dyn Fn(f64) + Sync),
+    ) -> Result<
+        cointrainer_trainer::orchestrator::TrainOutcome,
+        cointrainer_trainer::error::TrainError,
+    >;
+}
+
+impl TrainOne for Orchestrator {
+    fn train_one(
+        &self,
+        spec: &JobSpec,
+        progress: &(dyn Fn(f64) + Sync),
+    ) -> Result<
+        cointrainer_trainer::orchestrator::TrainOutcome,
+        cointrainer_trainer::error::TrainError,
+    > {
+        let mut published = self.train(spec, progress)?;
+        assert_eq!(
+            published.len(),
+            1,
+            "a job of one symbol publishes one model"
+        );
+        Ok(published.remove(0))
+    }
+}
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -78,6 +109,7 @@ impl JobRunner for CandleCheckRunner {
             artifact: None,
             promoted: false,
             message: "checked".into(),
+            published: Vec::new(),
         })
     }
 }
@@ -895,8 +927,10 @@ fn models_lists_the_readable_pointers_and_names_the_broken_one() {
             "grid": {"adf_pvalue_max": [0.1], "hurst_max": [0.5], "entry_z": [2.0], "exit_z": [0.5]}}),
         symbol: None,
         force: true,
+        promote: None,
+        per_symbol: false,
     };
-    let trained = orch.train(&small, &|_| {}).unwrap();
+    let trained = orch.train_one(&small, &|_| {}).unwrap();
     assert!(trained.promoted);
     // Beside the good pointer: <root>/<agent>/<symbol>/LATEST.json.
     let good = walk_for(&store, "LATEST.json");

@@ -9,11 +9,43 @@ use cointrainer_trainer::commands::{self, App};
 use cointrainer_trainer::config::Config;
 use cointrainer_trainer::jobs::{DataSpec, JobRunner, JobSpec};
 use cointrainer_trainer::orchestrator::{ModelRef, Orchestrator, OrchestratorConfig};
+use cointrainer_trainer::promotion::PromoteRule;
 use cointrainer_trainer::tokens::{TokenRegistry, TokenSource, TokenWatcher};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use store::SYNTHETIC_SYMBOL;
+
+/// Jobs of one symbol publish one model.
+trait TrainOne {
+    fn train_one(
+        &self,
+        spec: &JobSpec,
+        progress: &(dyn Fn(f64) + Sync),
+    ) -> Result<
+        cointrainer_trainer::orchestrator::TrainOutcome,
+        cointrainer_trainer::error::TrainError,
+    >;
+}
+
+impl TrainOne for Orchestrator {
+    fn train_one(
+        &self,
+        spec: &JobSpec,
+        progress: &(dyn Fn(f64) + Sync),
+    ) -> Result<
+        cointrainer_trainer::orchestrator::TrainOutcome,
+        cointrainer_trainer::error::TrainError,
+    > {
+        let mut published = self.train(spec, progress)?;
+        assert_eq!(
+            published.len(),
+            1,
+            "a job of one symbol publishes one model"
+        );
+        Ok(published.remove(0))
+    }
+}
 
 const BARS: usize = 3_000;
 
@@ -78,6 +110,8 @@ fn job(agent: &str, force: bool) -> JobSpec {
         params: json!({}),
         symbol: None,
         force,
+        promote: None,
+        per_symbol: false,
     }
 }
 
@@ -89,7 +123,7 @@ fn train_all_on_the_synthetic_market_publishes_every_agent_with_reports() {
     for agent in orch.agents() {
         let seen = std::sync::Mutex::new(Vec::new());
         let o = orch
-            .train(&job(&agent, false), &|p| seen.lock().unwrap().push(p))
+            .train_one(&job(&agent, false), &|p| seen.lock().unwrap().push(p))
             .unwrap_or_else(|e| panic!("{agent}: {e}"));
         let seen = seen.into_inner().unwrap();
         assert!(
@@ -163,7 +197,7 @@ fn evaluate_labels_the_rows_as_the_model_was_trained() {
     let orch = orchestrator(dir.path());
     let mut j = job("signal", true);
     j.params = json!({"label_horizon": 3, "dead_zone": 0.001});
-    orch.train(&j, &|_| {}).unwrap();
+    orch.train_one(&j, &|_| {}).unwrap();
     let data = DataSpec::Synthetic {
         seed: 99,
         bars: BARS,
@@ -187,7 +221,7 @@ fn evaluate_labels_the_rows_as_the_model_was_trained() {
     // dead zone drops small moves, so fewer rows are scored.
     let mut plain = job("signal", true);
     plain.params = json!({});
-    orch.train(&plain, &|_| {}).unwrap();
+    orch.train_one(&plain, &|_| {}).unwrap();
     let m1 = orch.evaluate("signal", &current, &data).unwrap();
     assert_eq!(m1["label_horizon"], json!(1.0), "{m1:?}");
     assert!(m["n"].as_f64() < m1["n"].as_f64(), "{m:?} vs {m1:?}");
@@ -199,7 +233,7 @@ fn evaluate_builds_the_meta_selector_features_with_the_models_lookback() {
     let orch = orchestrator(dir.path());
     let mut j = job("meta-selector", true);
     j.params = json!({"lookback": 4});
-    orch.train(&j, &|_| {}).unwrap();
+    orch.train_one(&j, &|_| {}).unwrap();
     let current = ModelRef::Current {
         symbol: SYNTHETIC_SYMBOL.into(),
     };
@@ -219,7 +253,7 @@ fn an_embargo_beyond_the_label_horizon_reaches_the_regime_and_meta_selector_mode
         let mut j = job(agent, true);
         j.params = json!({"embargo": 3});
         orch.validate(&j).unwrap();
-        orch.train(&j, &|_| {})
+        orch.train_one(&j, &|_| {})
             .unwrap_or_else(|e| panic!("{agent}: {e}"));
         let (_, blob) = orch
             .registry()
@@ -239,7 +273,7 @@ fn an_embargo_beyond_the_label_horizon_reaches_the_regime_and_meta_selector_mode
 fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer() {
     let dir = tempfile::tempdir().unwrap();
     let orch = orchestrator(dir.path());
-    let first = orch.train(&job("linucb", false), &|_| {}).unwrap();
+    let first = orch.train_one(&job("linucb", false), &|_| {}).unwrap();
     assert!(first.promoted);
     // Make the current model look far better than any retrain can be.
     let latest = dir
@@ -249,9 +283,25 @@ fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer
     p["metrics"]["test_mean_reward"] = json!(1.0e9);
     std::fs::write(&latest, serde_json::to_vec(&p).unwrap()).unwrap();
 
-    let second = orch.train(&job("linucb", false), &|_| {}).unwrap();
+    // The stored-metric rule compares the stored numbers.
+    let mut stored = job("linucb", false);
+    stored.promote = Some(PromoteRule::StoredMetric);
+    let second = orch.train_one(&stored, &|_| {}).unwrap();
     assert!(!second.promoted);
     assert!(second.reason.unwrap().contains("worse"));
+    // The default rule scores both on the same slice: the same training
+    // gives the same model, which is not significantly better.
+    let third = orch.train_one(&job("linucb", false), &|_| {}).unwrap();
+    assert!(!third.promoted);
+    assert!(
+        third
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("not significantly better"),
+        "{:?}",
+        third.reason
+    );
     let cur = orch
         .registry()
         .latest("linucb", SYNTHETIC_SYMBOL)
@@ -259,7 +309,7 @@ fn a_worse_model_is_not_promoted_unless_forced_and_rollback_restores_the_pointer
         .unwrap();
     assert_eq!(cur.key, first.key, "the better model stays current");
 
-    let forced = orch.train(&job("linucb", true), &|_| {}).unwrap();
+    let forced = orch.train_one(&job("linucb", true), &|_| {}).unwrap();
     assert!(forced.promoted);
     assert_eq!(
         orch.registry()
@@ -308,13 +358,13 @@ fn bad_params_and_unknown_agents_fail_before_training_and_publish_nothing() {
     let orch = orchestrator(dir.path());
     let mut j = job("linucb", false);
     j.params = json!({"alpah": 0.5});
-    let e = orch.train(&j, &|_| {}).unwrap_err().to_string();
+    let e = orch.train_one(&j, &|_| {}).unwrap_err().to_string();
     assert!(e.contains("alpah") && e.contains("alpha"), "{e}");
     j.params = json!({"alpha": -1.0});
-    let e = orch.train(&j, &|_| {}).unwrap_err().to_string();
+    let e = orch.train_one(&j, &|_| {}).unwrap_err().to_string();
     assert!(e.contains("alpha"), "{e}");
     let e = orch
-        .train(&job("nope", false), &|_| {})
+        .train_one(&job("nope", false), &|_| {})
         .unwrap_err()
         .to_string();
     assert!(e.contains("nope") && e.contains("regime"), "{e}");
@@ -328,7 +378,7 @@ fn lightgbm_tree_parameters_reach_the_saved_model() {
     let mut j = job("regime", false);
     j.params =
         json!({"max_bin": 63, "lambda_l2": 0.5, "seed": 3, "device": "cpu", "num_leaves": [7]});
-    let o = orch.train(&j, &|_| {}).unwrap();
+    let o = orch.train_one(&j, &|_| {}).unwrap();
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(o.model_dir.join("manifest.json")).unwrap())
             .unwrap();
@@ -346,10 +396,10 @@ fn lightgbm_tree_parameters_reach_the_saved_model() {
     // Out-of-range and unknown values name the key.
     let mut j = job("meta-selector", false);
     j.params = json!({"max_bin": 1});
-    let e = orch.train(&j, &|_| {}).unwrap_err().to_string();
+    let e = orch.train_one(&j, &|_| {}).unwrap_err().to_string();
     assert!(e.contains("max_bin"), "{e}");
     j.params = json!({"device": "tpu"});
-    let e = orch.train(&j, &|_| {}).unwrap_err().to_string();
+    let e = orch.train_one(&j, &|_| {}).unwrap_err().to_string();
     assert!(e.contains("device") && e.contains("tpu"), "{e}");
 }
 
@@ -525,6 +575,8 @@ fn train_command_prints_json_and_models_list_shows_it() {
         params: Some("{\"alpha\": 0.5}".into()),
         params_file: None,
         force: false,
+        promote: None,
+        per_symbol: false,
         json: true,
     };
     let mut out = Vec::new();
@@ -638,7 +690,7 @@ fn agent_strategies_backtest_on_published_models_and_say_when_one_is_missing() {
     assert!(e.contains("cointrainer train lstm"), "{e}");
     // Published models drive the agent strategies.
     for agent in ["lstm", "ou-mean"] {
-        app.orch.train(&job(agent, false), &|_| {}).unwrap();
+        app.orch.train_one(&job(agent, false), &|_| {}).unwrap();
     }
     let args = BacktestArgs {
         strategies: vec!["ou_mean_rev".into(), "lstm".into()],
@@ -867,7 +919,7 @@ fn models_trained_by_the_program_serve_the_live_side_bar_by_bar() {
     let dir = tempfile::tempdir().unwrap();
     let orch = orchestrator(dir.path());
     for agent in ["regime", "signal", "linucb", "ppo", "meta-selector"] {
-        orch.train(&job(agent, false), &|_| {})
+        orch.train_one(&job(agent, false), &|_| {})
             .unwrap_or_else(|e| panic!("{agent}: {e}"));
     }
     let reg = orch.registry();

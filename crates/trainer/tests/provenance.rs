@@ -45,6 +45,8 @@ fn train_args(agent: &str, data: Vec<PathBuf>, symbol: Option<&str>) -> TrainArg
         params: None,
         params_file: None,
         force: false,
+        promote: None,
+        per_symbol: false,
         json: true,
     }
 }
@@ -102,6 +104,8 @@ fn a_real_data_run_records_each_files_fingerprint_and_span_and_publishes_under_i
         params: json!({}),
         symbol: symbol.map(str::to_string),
         force: false,
+        promote: None,
+        per_symbol: false,
     };
     let e = job_symbol(&spec(None)).unwrap_err().to_string();
     assert!(
@@ -196,6 +200,7 @@ fn a_scheduled_job_trains_on_the_candles_dir_under_the_files_symbol() {
         &app.config.data.spec(),
         None,
         false,
+        None,
     );
     assert!(line.contains("promoted"), "{line}");
     let cur = app

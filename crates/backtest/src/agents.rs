@@ -3,8 +3,9 @@
 //! mean-reversion bot, [`LstmPredictor`] (`lstm`) implements
 //! [`SequencePredictor`] for the LSTM bot, and [`RegimeAgentLabeler`]
 //! (`regime`) labels each trade's regime at entry with the regime agent
-//! instead of the volatility-tercile rule. The dependency points from the
-//! backtester to the agents, never back.
+//! instead of the volatility-tercile rule, and [`SignalStrategy`]
+//! (`signal`) trades the signal agent's `P(up)`. The dependency points from
+//! the backtester to the agents, never back.
 //!
 //! [`MeanReversionScorer`]: crate::MeanReversionScorer
 //! [`SequencePredictor`]: crate::SequencePredictor
@@ -17,6 +18,119 @@ pub use lstm_hook::LstmPredictor;
 
 #[cfg(feature = "regime")]
 pub use regime_hook::RegimeAgentLabeler;
+
+#[cfg(feature = "signal")]
+pub use signal_hook::SignalStrategy;
+
+#[cfg(feature = "signal")]
+mod signal_hook {
+    use crate::error::{BacktestError, Result};
+    use crate::strategy::{Position, Strategy, check_name};
+    use crate::view::BarView;
+    use market::Candles;
+    use signal::SignalModel;
+    use std::sync::Arc;
+
+    /// Bars of history the T0 features of a bar are computed from: the
+    /// recursive indicators (RSI, ATR) have forgotten their start value
+    /// well within this (the regime hook uses the same tail).
+    const TAIL_BARS: usize = 512;
+
+    /// The signal bot: at the close of each bar, the signal agent's model
+    /// gives `P(up)` from the 12 T0 features of that bar (computed by
+    /// `market::feature_matrix` on the trailing [`TAIL_BARS`] bars, so
+    /// never from a later bar); the position is long when `P(up) >=
+    /// entry` and flat otherwise. Long-only: the model forecasts the next
+    /// bar's direction, and shorting on `P(up)` alone would double the
+    /// bet on a model calibrated for one side.
+    #[derive(Debug, Clone)]
+    pub struct SignalStrategy {
+        model: Arc<SignalModel>,
+        entry: f64,
+        name: String,
+    }
+
+    impl SignalStrategy {
+        /// Named `signal`. The model must use the T0 features (by name);
+        /// `entry` is a probability in (0, 1).
+        pub fn new(model: SignalModel, entry: f64) -> Result<Self> {
+            model
+                .check_features(&signal::candles::t0_feature_names())
+                .map_err(|e| BacktestError::Agent {
+                    agent: "signal",
+                    why: e.to_string(),
+                })?;
+            if !(entry > 0.0 && entry < 1.0) {
+                return Err(BacktestError::invalid_param(
+                    "entry",
+                    entry,
+                    "must be a probability in (0, 1)",
+                ));
+            }
+            Ok(Self {
+                model: Arc::new(model),
+                entry,
+                name: "signal".into(),
+            })
+        }
+
+        /// Rename (for output files).
+        pub fn named(mut self, name: impl Into<String>) -> Result<Self> {
+            let name = name.into();
+            check_name("name", &name)?;
+            self.name = name;
+            Ok(self)
+        }
+
+        /// `P(up)` at the last bar of `view`; `None` before the features
+        /// are complete.
+        pub fn p_up(&self, view: &BarView<'_>) -> Option<f64> {
+            let n = view.len();
+            let from = n.saturating_sub(TAIL_BARS);
+            let mut c = Candles::with_capacity(n - from);
+            for i in from..n {
+                c.push(
+                    view.ts()[i],
+                    view.open()[i],
+                    view.high()[i],
+                    view.low()[i],
+                    view.close()[i],
+                    view.volume()[i],
+                );
+            }
+            let x = market::feature_matrix(&c);
+            let last = x.nrows().checked_sub(1)?;
+            if x.row(last).iter().any(|v| !v.is_finite()) {
+                return None;
+            }
+            self.model
+                .predict_proba(x.slice(ndarray::s![last..last + 1, ..]))
+                .ok()
+                .and_then(|p| p.first().copied())
+        }
+    }
+
+    impl Strategy for SignalStrategy {
+        fn name(&self) -> &str {
+            &self.name
+        }
+
+        fn describe(&self) -> String {
+            format!("{} entry_p_up={}", self.name, self.entry)
+        }
+
+        fn warmup(&self) -> usize {
+            market::features::WARMUP_BARS + 1
+        }
+
+        fn on_bar(&mut self, view: &BarView<'_>) -> Position {
+            match self.p_up(view) {
+                Some(p) if p >= self.entry => Position::Long,
+                _ => Position::Flat,
+            }
+        }
+    }
+}
 
 #[cfg(feature = "regime")]
 mod regime_hook {

@@ -9,12 +9,12 @@
 //! - [`regime`]: regime-at-entry labelling ([`RegimeLabeler`]).
 //! - [`returns`]: per-window strategy returns in the SPEC T2 layout.
 //! - [`walk_forward`](mod@walk_forward): rolling train/test evaluation.
-//! - [`agents`]: trained `ou-mean` / `lstm` models as strategy hooks
-//!   (features `ou-mean`, `lstm`).
+//! - [`agents`]: trained `ou-mean` / `lstm` / `regime` / `signal` models as
+//!   strategy hooks (features of the same names).
 //! - [`io`]: the CSV outputs (trade log, `strategy_pnl.csv`, equity curves).
 //!
 //! This crate owns simulated trading only: it reads candles from `market`
-//! and, without its `ou-mean` / `lstm` features, knows no agent; agents plug in through [`MeanReversionScorer`],
+//! and, without its `ou-mean` / `lstm` / `regime` / `signal` features, knows no agent; agents plug in through [`MeanReversionScorer`],
 //! [`SequencePredictor`] and [`RegimeLabeler`].
 
 pub mod agents;

@@ -337,6 +337,28 @@ impl StrategyReturns {
         out
     }
 
+    /// The window after `w` in `w`'s series (same symbol and timeframe),
+    /// if any: `w + 1` within a run, and from a series' last train window
+    /// its first test window.
+    pub fn next_window(&self, w: usize) -> Option<usize> {
+        let n = self.len();
+        let same =
+            |v: usize| self.symbol[v] == self.symbol[w] && self.timeframe[v] == self.timeframe[w];
+        if w + 1 < n && w + 1 != self.n_train && same(w + 1) {
+            Some(w + 1)
+        } else if w < self.n_train {
+            (self.n_train..n).find(|&v| same(v))
+        } else {
+            None
+        }
+    }
+
+    /// True when every window belongs to one (symbol, timeframe) series.
+    pub fn is_one_series(&self) -> bool {
+        (1..self.len())
+            .all(|w| self.symbol[w] == self.symbol[0] && self.timeframe[w] == self.timeframe[0])
+    }
+
     /// Number of windows.
     pub fn len(&self) -> usize {
         self.first_bar.len()

@@ -883,6 +883,7 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
     let mut symbol: Option<String> = None;
     let mut file_symbol: Option<String> = None;
     let mut csv: Option<Bytes> = None;
+    let mut promote: Option<crate::promotion::PromoteRule> = None;
     while let Some(field) = mp
         .next_field()
         .await
@@ -902,10 +903,21 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
             "csv" => csv = Some(bytes),
             "agent" => agent = String::from_utf8_lossy(&bytes).trim().to_string(),
             "symbol" => symbol = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
+            "promote" => {
+                let text = String::from_utf8_lossy(&bytes).trim().to_string();
+                promote = Some(
+                    serde_json::from_value(Value::String(text)).map_err(|_| {
+                        bad_request(
+                            "form field `promote` must be one of same-slice, stored-metric, \
+                             always, never",
+                        )
+                    })?,
+                );
+            }
             other => {
                 let shown: String = other.chars().take(100).collect();
                 return Err(bad_request(format!(
-                    "unknown form field `{shown}` (expected csv, agent, symbol)"
+                    "unknown form field `{shown}` (expected csv, agent, symbol, promote)"
                 )));
             }
         }
@@ -921,7 +933,7 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
         params: json!({}),
         symbol: symbol.or(file_symbol),
         force: false,
-        promote: None,
+        promote,
         per_symbol: false,
     };
     validate(&s, &spec)?;

@@ -32,6 +32,7 @@
 //! }
 //! ```
 
+pub mod candles;
 pub mod hostile;
 
 use std::collections::HashMap;

@@ -8,32 +8,8 @@ use cointrainer_trainer::jobs::{DataSpec, JobSpec};
 use cointrainer_trainer::orchestrator::{Orchestrator, OrchestratorConfig, TrainOutcome};
 use cointrainer_trainer::promotion::PromoteRule;
 use serde_json::{Value, json};
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-/// Hourly candles whose log returns are `returns` (closes start at 100).
-fn write_candles(dir: &Path, name: &str, returns: &[f64]) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut text = String::from("timestamp,open,high,low,close,volume\n");
-    let mut close: f64 = 100.0;
-    let t0: i64 = 1_600_000_000_000;
-    for (i, r) in returns.iter().enumerate() {
-        let open = close;
-        close = open * r.exp();
-        let hi = open.max(close) * 1.001;
-        let lo = open.min(close) * 0.999;
-        let vol = 100.0 + (i % 7) as f64;
-        writeln!(
-            text,
-            "{},{open:.6},{hi:.6},{lo:.6},{close:.6},{vol}",
-            t0 + i as i64 * 3_600_000
-        )
-        .unwrap();
-    }
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use std::path::Path;
+use test_support::candles::write_hourly;
 
 /// `n` returns: `drift` plus noise, each with `phi` times the previous
 /// return (phi < 0: the next bar tends to reverse the last one).
@@ -84,9 +60,9 @@ fn a_candidate_better_only_on_an_easier_test_period_is_not_promoted() {
     path.extend(returns(&mut rng, 2_000, -0.0015, 0.012, 0.0));
     let rise = returns(&mut rng, 2_000, 0.0025, 0.006, 0.0);
     // The champion was trained before the rise: its test period is the fall.
-    let before = write_candles(&dir.path().join("old"), "PAIRUSDT-1h.csv", &path);
+    let before = write_hourly(&dir.path().join("old"), "PAIRUSDT-1h.csv", &path);
     path.extend(rise);
-    let after = write_candles(&dir.path().join("new"), "PAIRUSDT-1h.csv", &path);
+    let after = write_hourly(&dir.path().join("new"), "PAIRUSDT-1h.csv", &path);
 
     let champion = train_one(&orch, &job("linucb", &before, json!({})));
     assert!(champion.promoted);
@@ -129,12 +105,12 @@ fn a_candidate_better_on_the_same_slice_is_promoted_and_the_comparison_recorded(
     let mut rng = SplitMix64::new(23);
     // The champion learnt from a random walk; the challenger from a market
     // whose bars tend to reverse the previous bar, which its features show.
-    let noise = write_candles(
+    let noise = write_hourly(
         &dir.path().join("a"),
         "REVUSDT-1h.csv",
         &returns(&mut rng, 6_000, 0.0, 0.01, 0.0),
     );
-    let reverting = write_candles(
+    let reverting = write_hourly(
         &dir.path().join("b"),
         "REVUSDT-1h.csv",
         &returns(&mut rng, 6_000, 0.0, 0.01, -0.5),

@@ -40,7 +40,9 @@ pub use io::{
 };
 pub use regime::{FittedRegime, RegimeLabeler, VolTercileLabeler, VolTerciles};
 pub use report::{EquityCurve, ExitReason, StrategyPnl, StrategySummary, Trade, strategy_pnl};
-pub use returns::{CTX, StrategyReturns, WindowSpec, bar_returns, spec_t2_strategy_returns};
+pub use returns::{
+    CTX, StrategyReturns, WindowSpec, bar_returns, pooled_cut_ts, spec_t2_strategy_returns,
+};
 pub use strategies::{
     BuyHold, DonchianBreakout, LSTM_FEATURES, LstmStrategy, MaKind, MeanReversionScorer, Momentum,
     OuMeanReversion, RsiReversal, SequencePredictor, SmaCross, ZScoreReversion, spec_t2_strategies,

@@ -194,48 +194,11 @@ impl StrategyReturns {
                 ));
             }
         }
-        // One row source per window: (series, first bar, last bar).
-        let mut keys: Vec<(String, String)> = Vec::with_capacity(series.len());
-        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        for (i, (symbol, candles)) in series.iter().enumerate() {
-            let what = if symbol.is_empty() {
-                "candles".to_owned()
-            } else {
-                format!("candles of {symbol}")
-            };
-            candles.validate(&what)?;
-            let timeframe = candles
-                .interval_ms()
-                .map(market::format_interval)
-                .unwrap_or_default();
-            let key = ((*symbol).to_owned(), timeframe);
-            if keys.contains(&key) {
-                return Err(BacktestError::InvalidData(format!(
-                    "two series of symbol `{}` at timeframe `{}`; give each pair once",
-                    key.0, key.1
-                )));
-            }
-            keys.push(key);
-            let n = candles.len();
-            let w_count = n.saturating_sub(1 + spec.start) / spec.window_bars;
-            if w_count == 0 {
-                return Err(BacktestError::InvalidData(format!(
-                    "{what}: {n} bars hold no complete {}-bar window after bar {}",
-                    spec.window_bars, spec.start
-                )));
-            }
-            for w in 0..w_count {
-                let first = spec.start + 1 + w * spec.window_bars;
-                windows.push((i, first, first + spec.window_bars - 1));
-            }
-        }
+        let (keys, windows) = pooled_windows(series, spec)?;
         let ts = |&(i, first, last): &(usize, usize, usize)| {
             (series[i].1.ts[first], series[i].1.ts[last])
         };
-        let mut ends: Vec<i64> = windows.iter().map(|w| ts(w).1).collect();
-        ends.sort_unstable();
-        let k_cut = ((spec.train_fraction * ends.len() as f64).floor() as usize).max(1);
-        let cut_ts = ends[k_cut - 1];
+        let cut_ts = cut_of(&windows, series, spec);
         // (split: 0 train / 1 test, series key, start time) order.
         let mut rows: Vec<(u8, usize, usize, usize)> = windows
             .iter()
@@ -561,4 +524,75 @@ impl StrategyReturns {
 /// T2 strategies under [`WindowSpec::spec_t2`].
 pub fn spec_t2_strategy_returns(candles: &Candles) -> Result<StrategyReturns> {
     StrategyReturns::compute(candles, &spec_t2_strategies(), &WindowSpec::spec_t2())
+}
+
+/// Each series' (symbol, timeframe) and every window as (series, first
+/// bar, last bar); checks the candles and that a pair appears once.
+type PooledWindows = (Vec<(String, String)>, Vec<(usize, usize, usize)>);
+
+fn pooled_windows(series: &[(&str, &Candles)], spec: &WindowSpec) -> Result<PooledWindows> {
+    spec.validate()?;
+    if series.is_empty() {
+        return Err(BacktestError::InvalidData("no candle series given".into()));
+    }
+    let mut keys: Vec<(String, String)> = Vec::with_capacity(series.len());
+    let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, (symbol, candles)) in series.iter().enumerate() {
+        let what = if symbol.is_empty() {
+            "candles".to_owned()
+        } else {
+            format!("candles of {symbol}")
+        };
+        candles.validate(&what)?;
+        let timeframe = candles
+            .interval_ms()
+            .map(market::format_interval)
+            .unwrap_or_default();
+        let key = ((*symbol).to_owned(), timeframe);
+        if keys.contains(&key) {
+            return Err(BacktestError::InvalidData(format!(
+                "two series of symbol `{}` at timeframe `{}`; give each pair once",
+                key.0, key.1
+            )));
+        }
+        keys.push(key);
+        let n = candles.len();
+        let w_count = n.saturating_sub(1 + spec.start) / spec.window_bars;
+        if w_count == 0 {
+            return Err(BacktestError::InvalidData(format!(
+                "{what}: {n} bars hold no complete {}-bar window after bar {}",
+                spec.window_bars, spec.start
+            )));
+        }
+        for w in 0..w_count {
+            let first = spec.start + 1 + w * spec.window_bars;
+            windows.push((i, first, first + spec.window_bars - 1));
+        }
+    }
+    Ok((keys, windows))
+}
+
+/// The split's cut timestamp: the end time of window `max(1, floor(f * W))`
+/// of all `W` windows sorted by end time.
+fn cut_of(
+    windows: &[(usize, usize, usize)],
+    series: &[(&str, &Candles)],
+    spec: &WindowSpec,
+) -> i64 {
+    let mut ends: Vec<i64> = windows
+        .iter()
+        .map(|&(i, _, last)| series[i].1.ts[last])
+        .collect();
+    ends.sort_unstable();
+    let k_cut = ((spec.train_fraction * ends.len() as f64).floor() as usize).clamp(1, ends.len());
+    ends[k_cut - 1]
+}
+
+/// The cut timestamp [`StrategyReturns::compute_pooled`] splits `series`
+/// at: train windows end at or before it, test windows start after it.
+/// Models that drive strategies in the table must learn from bars at or
+/// before it only.
+pub fn pooled_cut_ts(series: &[(&str, &Candles)], spec: &WindowSpec) -> Result<i64> {
+    let (_, windows) = pooled_windows(series, spec)?;
+    Ok(cut_of(&windows, series, spec))
 }

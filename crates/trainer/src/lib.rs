@@ -15,6 +15,7 @@
 
 pub mod agents;
 pub mod bench;
+pub mod bootstrap;
 pub mod cli;
 pub mod commands;
 pub mod config;

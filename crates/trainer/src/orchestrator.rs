@@ -19,15 +19,13 @@
 //! [`agent_core::cancel::CancelToken::commit`], so cancellation and
 //! publication exclude each other atomically.
 
-use crate::agents::{self, AgentTrainer, Bootstrap, MarketData, TrainCtx};
+use crate::agents::{self, AgentTrainer, Bootstrap, EvalSlice, MarketData, TrainCtx};
 use crate::error::TrainError;
 use crate::jobs::{DataSpec, JobOutcome, JobRunner, JobSpec, PublishedModel};
 use crate::promotion::{self, Contest, PromoteRule};
 use agent_core::Direction;
 use agent_core::persist::{CandleFile, Provenance, read_dir, to_blob};
-use backtest::{
-    Backtest, BacktestParams, Instrument, StrategyReturns, WindowSpec, spec_t2_strategies,
-};
+use backtest::{StrategyReturns, WindowSpec, spec_t2_strategies};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -460,6 +458,33 @@ impl Orchestrator {
         if let Some(inside) = inside {
             metrics.insert("eval_bars_in_training_data".into(), json!(inside));
         }
+        // Scored separately: the rows the model learnt from (its training
+        // data before its recorded test span) and the rest.
+        let split = EvalSlice::from_metrics(&manifest.metrics)
+            .map(|s| s.from_ts)
+            .zip(training_start(manifest.provenance.as_ref(), &data));
+        let span = data
+            .series
+            .iter()
+            .filter_map(|(_, c)| c.span())
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+        if let (Some((test_from, train_from)), Some((first, last))) = (split, span) {
+            let mut part = |name: &str, from_ts: i64, to_ts: i64| {
+                if from_ts > to_ts {
+                    return;
+                }
+                let slice = EvalSlice { from_ts, to_ts };
+                let v = match a.evaluate(&blob, &data, returns.as_ref(), Some(&slice)) {
+                    Ok(e) => json!({"from_ts": from_ts, "to_ts": to_ts, "metrics": e.metrics}),
+                    Err(e) => {
+                        json!({"from_ts": from_ts, "to_ts": to_ts, "error": client_message(&e)})
+                    }
+                };
+                metrics.insert(name.into(), v);
+            };
+            part("in_sample", first.max(train_from), last.min(test_from - 1));
+            part("out_of_sample", first.max(test_from), last);
+        }
         Ok(metrics)
     }
 
@@ -878,26 +903,38 @@ fn bars_inside_training_data(
     (bars, inside)
 }
 
+/// Where the data a model with `trained_on` provenance learnt from starts,
+/// for the symbols of `data`: the earliest first bar of its training files
+/// of those symbols, or the start of `data` when both are the synthetic
+/// market of the same seed. `None` when `data` holds none of it.
+fn training_start(trained_on: Option<&Provenance>, data: &MarketData) -> Option<i64> {
+    match (trained_on?, &data.provenance) {
+        (Provenance::Synthetic { seed, .. }, Provenance::Synthetic { seed: s, .. })
+            if s == seed =>
+        {
+            data.series
+                .iter()
+                .filter_map(|(_, c)| c.ts.first().copied())
+                .min()
+        }
+        (Provenance::CandleFiles { files }, _) => files
+            .iter()
+            .filter(|f| data.series.iter().any(|(s, _)| *s == f.symbol))
+            .map(|f| f.first_ts)
+            .min(),
+        _ => None,
+    }
+}
+
 /// The symbol a candle file stands for (see [`market::symbol_of`]).
 pub use market::symbol_of;
 
-/// The backtest bootstrap: per-window returns of the shipped strategies
-/// (the input of linucb, meta-selector and ppo) plus the trade log,
-/// `strategy_pnl.csv` and equity curves of the same strategies, all written
-/// to `dir` so the agent's inputs can be inspected.
+/// The backtest bootstrap with its default options: the rule and agent
+/// strategies over every series of `data`, pooled (see
+/// [`crate::bootstrap`]), all written to `dir` so the agent's inputs can be
+/// inspected.
 pub fn bootstrap(data: &MarketData, dir: &Path) -> Result<StrategyReturns, TrainError> {
-    let (_, candles) = data.primary()?;
-    let returns = StrategyReturns::compute(candles, &spec_t2_strategies(), &WindowSpec::spec_t2())?;
-    returns.write_csv(&dir.join("strategy_returns.csv"))?;
-    let instruments: Vec<Instrument<'_>> = data
-        .series
-        .iter()
-        .map(|(s, c)| Instrument::new(s, c))
-        .collect();
-    let report = Backtest::new(BacktestParams::new().fee_bps(10.0))?
-        .run(&instruments, &spec_t2_strategies())?;
-    report.write_dir(dir)?;
-    Ok(returns)
+    crate::bootstrap::bootstrap(data, &crate::bootstrap::BootstrapOptions::default(), dir)
 }
 
 #[cfg(test)]

@@ -15,12 +15,58 @@ fn bandit_data(
     r: &backtest::StrategyReturns,
     scale: f64,
 ) -> Result<linucb::BanditData, TrainError> {
-    let csv = returns_csv(r);
-    let mut data = linucb::io::parse_strategy_returns(csv.as_bytes(), "strategy returns")
-        .map_err(|e| agent_err(AGENT, &e))?;
+    let mut data = if r.is_one_series() {
+        let csv = returns_csv(r);
+        linucb::io::parse_strategy_returns(csv.as_bytes(), "strategy returns")
+            .map_err(|e| agent_err(AGENT, &e))?
+    } else {
+        pooled_bandit_data(r)?
+    };
     data.scale_rewards(scale)
         .map_err(|e| agent_err(AGENT, &e))?;
     Ok(data)
+}
+
+/// The bandit events of windows pooled from several series, as
+/// `linucb::io::parse_strategy_returns` reads one series: the decision at
+/// the end of window `w` (its context and regime) earns the returns of the
+/// next window of `w`'s own series, never another symbol's. Training events
+/// (reward window in train) come first; within each part events are in
+/// decision-time order across the series, as one bot trading them all sees
+/// them.
+fn pooled_bandit_data(r: &backtest::StrategyReturns) -> Result<linucb::BanditData, TrainError> {
+    let mut events: Vec<(bool, i64, usize, usize)> = (0..r.len())
+        .filter_map(|w| {
+            r.next_window(w)
+                .map(|next| (next >= r.n_train, r.end_ts[w], w, next))
+        })
+        .collect();
+    events.sort_by_key(|&(test, ts, w, _)| (test, ts, r.symbol[w].clone(), w));
+    if events.len() < 2 {
+        return Err(TrainError::Data(
+            "linucb needs at least two windows in one series".into(),
+        ));
+    }
+    let max_regime = r.regime.iter().copied().max().unwrap_or(0);
+    let mut regimes = Vec::with_capacity(events.len());
+    let mut contexts = Vec::with_capacity(events.len() * backtest::CTX.len());
+    let mut rewards = Vec::with_capacity(events.len() * r.strategies.len());
+    for &(_, _, w, next) in &events {
+        regimes.push(usize::from(r.regime[w]));
+        contexts.extend_from_slice(&r.ctx[w]);
+        rewards.extend_from_slice(&r.returns[next]);
+    }
+    let mask = events.iter().map(|e| !e.0).collect();
+    linucb::BanditData::new_full(
+        r.strategies.clone(),
+        (0..=max_regime).map(|i| i.to_string()).collect(),
+        backtest::CTX.iter().map(|c| c.to_string()).collect(),
+        regimes,
+        contexts,
+        rewards,
+    )
+    .and_then(|d| d.with_train_mask(mask))
+    .map_err(|e| agent_err(AGENT, &e))
 }
 
 impl AgentTrainer for LinUcbAgent {
@@ -181,5 +227,55 @@ impl AgentTrainer for LinUcbAgent {
                 values: report.rewards.iter().map(|v| v.unwrap_or(0.0)).collect(),
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two series: AAA's windows earn +1% with context 1, BBB's -2% with
+    /// context 2; every event's reward must be its own series'.
+    #[test]
+    fn pooled_events_never_take_the_reward_of_another_symbol() {
+        let mut r = backtest::StrategyReturns {
+            strategies: vec!["a".into(), "b".into()],
+            symbol: Vec::new(),
+            timeframe: Vec::new(),
+            first_bar: Vec::new(),
+            last_bar: Vec::new(),
+            start_ts: Vec::new(),
+            end_ts: Vec::new(),
+            returns: Vec::new(),
+            ctx: Vec::new(),
+            regime: Vec::new(),
+            n_train: 8,
+            q1: f64::NAN,
+            q2: f64::NAN,
+        };
+        for (range, train) in [(0..4, true), (4..6, false)] {
+            for (sym, ret, ctx) in [("AAA", 0.01, 1.0), ("BBB", -0.02, 2.0)] {
+                for w in range.clone() {
+                    r.symbol.push(sym.into());
+                    r.timeframe.push("1h".into());
+                    r.first_bar.push(w);
+                    r.last_bar.push(w);
+                    r.start_ts.push(w as i64 * 10);
+                    r.end_ts.push(w as i64 * 10 + 9);
+                    r.returns.push(vec![ret, ret]);
+                    r.ctx.push([ctx; 7]);
+                    r.regime.push(u8::from(!train));
+                }
+            }
+        }
+        let d = bandit_data(&r, 100.0).unwrap();
+        // 6 windows per series give 5 events each.
+        assert_eq!(d.len(), 10);
+        assert_eq!(d.train_mask().unwrap().iter().filter(|&&t| t).count(), 6);
+        for i in 0..d.len() {
+            let own = if d.context(i)[0] == 1.0 { 1.0 } else { -2.0 };
+            let got = d.reward(i, 0).unwrap();
+            assert!((got - own).abs() < 1e-12, "event {i}: {got}");
+        }
     }
 }

@@ -17,7 +17,7 @@ pub struct LstmAgent;
 /// Rows with finite features and a label: the T0 warm-up rows at the start
 /// and the last `horizon` rows (no future yet) are dropped. Also returns the
 /// candle index of the first row (row `i` is bar `first + i`).
-fn dataset(candles: &Candles, horizon: usize) -> Result<(Dataset, usize), TrainError> {
+pub(crate) fn dataset(candles: &Candles, horizon: usize) -> Result<(Dataset, usize), TrainError> {
     let all = market::feature_matrix(candles);
     let cols: Vec<usize> = backtest::LSTM_FEATURES
         .iter()

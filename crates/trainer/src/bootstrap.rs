@@ -1,0 +1,230 @@
+//! The backtest bootstrap: the whole bot's strategies run over every candle
+//! series of a job, pooled into one table of per-window strategy returns
+//! (the input of the linucb, meta-selector and ppo selection agents), plus
+//! the backtest report of the same strategies.
+//!
+//! The strategies are the rule strategies of `backtest::strategies`
+//! ([`rule_strategies`]) and, by default, the three agent-driven bots
+//! ([`AgentStrategy`]): each agent model is trained here on the training
+//! span only, the bars at or before the pooled table's cut timestamp
+//! (`backtest::pooled_cut_ts`), so no strategy return of a train window and
+//! no model behind a test window has seen a bar after the cut.
+//!
+//! Outputs in the bootstrap directory: `strategy_returns.csv` (pooled, with
+//! `symbol` and `timeframe` columns) and the backtest report of the same
+//! strategies over every series (`trades.csv` with a `symbol` column,
+//! `strategy_pnl.csv`, equity curves; see the backtest crate's FORMATS.md).
+
+use crate::agents::MarketData;
+use crate::error::TrainError;
+use agent_core::{Dataset, ParamGuard};
+use backtest::agents::{LstmPredictor, OuScorer, SignalStrategy};
+use backtest::{
+    Backtest, BacktestParams, BuyHold, DonchianBreakout, Instrument, Momentum, RsiReversal,
+    SmaCross, Strategy, StrategyReturns, WindowSpec, ZScoreReversion,
+};
+use market::Candles;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// An agent-driven strategy of the bootstrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStrategy {
+    /// `ou_mean_rev`: the `ou-mean` agent's OU/ADF/Hurst scorer with the
+    /// trainer's defaults (refit every 24 bars on the trailing window).
+    OuMeanRev,
+    /// `lstm`: the LSTM bot with a small LSTM trained on the training span.
+    Lstm,
+    /// `signal`: the signal bot with a logistic model trained on the
+    /// training span.
+    Signal,
+}
+
+/// What the bootstrap runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootstrapOptions {
+    /// Include [`rule_strategies`].
+    pub rules: bool,
+    /// Agent-driven strategies to train and include (default: all three).
+    pub agents: Vec<AgentStrategy>,
+    /// Windows, fee and train fraction of the returns table (SPEC T2's).
+    pub window: WindowSpec,
+    /// Fee of the backtest report, in basis points per side (10).
+    pub fee_bps: f64,
+    /// LSTM hidden units (8) and training epochs (3): small, so a bootstrap
+    /// stays in seconds; the `lstm` agent trains the full-size model.
+    pub lstm_hidden: usize,
+    pub lstm_epochs: usize,
+    /// LSTM bot: trade when the forecast next-bar log return (percent)
+    /// exceeds this (0.05).
+    pub lstm_threshold: f64,
+    /// Signal bot: long when `P(up)` reaches this (0.55).
+    pub signal_entry: f64,
+}
+
+impl Default for BootstrapOptions {
+    fn default() -> Self {
+        Self {
+            rules: true,
+            agents: vec![
+                AgentStrategy::OuMeanRev,
+                AgentStrategy::Lstm,
+                AgentStrategy::Signal,
+            ],
+            window: WindowSpec::spec_t2(),
+            fee_bps: 10.0,
+            lstm_hidden: 8,
+            lstm_epochs: 3,
+            lstm_threshold: 0.05,
+            signal_entry: 0.55,
+        }
+    }
+}
+
+/// The rule strategies of `backtest::strategies` with their default
+/// parameters: the five SPEC T2 strategies (`buy_hold`, `sma_cross`,
+/// `zscore_mr`, `breakout_24`, `rsi_rev`) and `momentum_24` (24-bar log
+/// return beyond 1%).
+pub fn rule_strategies() -> Result<Vec<Box<dyn Strategy>>, TrainError> {
+    Ok(vec![
+        Box::new(BuyHold::new()),
+        Box::new(SmaCross::default()),
+        Box::new(ZScoreReversion::default()),
+        Box::new(DonchianBreakout::default()),
+        Box::new(RsiReversal::default()),
+        Box::new(Momentum::new(24, 0.01)?),
+    ])
+}
+
+fn agent_err(agent: &str, e: &dyn std::fmt::Display) -> TrainError {
+    crate::agents::agent_err(agent, e)
+}
+
+/// Each series cut to its training span: the bars at or before `cut_ts`.
+fn training_spans(data: &MarketData, cut_ts: i64) -> Vec<(&str, Candles)> {
+    data.series
+        .iter()
+        .map(|(s, c)| {
+            let n = c.ts.partition_point(|&t| t <= cut_ts);
+            (s.as_str(), c.slice(0..n))
+        })
+        .collect()
+}
+
+/// The agent strategies of `opts`, their models trained on `spans`.
+fn agent_strategies(
+    spans: &[(&str, Candles)],
+    opts: &BootstrapOptions,
+) -> Result<Vec<Box<dyn Strategy>>, TrainError> {
+    let mut out: Vec<Box<dyn Strategy>> = Vec::new();
+    for a in &opts.agents {
+        match a {
+            AgentStrategy::OuMeanRev => {
+                let params = ou_mean::MeanReversionParams::new()
+                    .refit_every(24)
+                    .check()
+                    .map_err(|e| agent_err("ou-mean", &e))?;
+                out.push(Box::new(OuScorer::new(params)?.into_strategy()?));
+            }
+            AgentStrategy::Lstm => out.push(Box::new(lstm_strategy(spans, opts)?)),
+            AgentStrategy::Signal => out.push(Box::new(signal_strategy(spans, opts)?)),
+        }
+    }
+    Ok(out)
+}
+
+/// The LSTM bot with a model trained on the longest training span (one
+/// series: the LSTM reads consecutive bars, and windows must not run from
+/// one symbol into another).
+fn lstm_strategy(
+    spans: &[(&str, Candles)],
+    opts: &BootstrapOptions,
+) -> Result<backtest::LstmStrategy<LstmPredictor>, TrainError> {
+    let (_, span) = spans
+        .iter()
+        .max_by_key(|(_, c)| c.len())
+        .ok_or_else(|| TrainError::Data("no candles were given".into()))?;
+    let (data, _) = crate::agents::lstm_agent::dataset(span, 1)?;
+    let params = lstm::LstmModel::params()
+        .hidden_size(opts.lstm_hidden)
+        .window(16)
+        .max_epochs(opts.lstm_epochs)
+        .seed(0)
+        .check()
+        .map_err(|e| agent_err("lstm", &e))?;
+    let model = params
+        .fit_with_progress(&data, None)
+        .map_err(|e| agent_err("lstm", &e))?;
+    Ok(LstmPredictor::new(model)?.into_strategy(opts.lstm_threshold)?)
+}
+
+/// The signal bot with a logistic model of the next bar's direction
+/// trained on every series' training span. Each span ends at the cut and
+/// its last bar has no label, so no label reads a bar after the cut: the
+/// purge the signal agent applies before its test period.
+fn signal_strategy(
+    spans: &[(&str, Candles)],
+    opts: &BootstrapOptions,
+) -> Result<SignalStrategy, TrainError> {
+    let spec = signal::LabelSpec::default();
+    let mut rows: Vec<f64> = Vec::new();
+    let mut y: Vec<f64> = Vec::new();
+    let mut names = Vec::new();
+    for (_, span) in spans {
+        // A span too short for one labelled row adds nothing.
+        let Ok(ld) = signal::candles::t0_labeled(span, &spec) else {
+            continue;
+        };
+        names = ld.dataset.feature_names().to_vec();
+        rows.extend(ld.dataset.features().iter());
+        y.extend(ld.dataset.targets().iter());
+    }
+    if y.is_empty() {
+        return Err(TrainError::Data(
+            "signal: the training span holds no labelled bar".into(),
+        ));
+    }
+    let x = ndarray::Array2::from_shape_vec((y.len(), names.len()), rows)
+        .map_err(|e| agent_err("signal", &e))?;
+    let data =
+        Dataset::new(x, ndarray::Array1::from(y), names).map_err(|e| agent_err("signal", &e))?;
+    let params = signal::LogisticParams::new()
+        .c(1.0)
+        .check()
+        .map_err(|e| agent_err("signal", &e))?;
+    let model =
+        signal::SignalModel::fit_fixed(&params, &data).map_err(|e| agent_err("signal", &e))?;
+    Ok(SignalStrategy::new(model, opts.signal_entry)?)
+}
+
+/// Run the bootstrap over every series of `data` and write its outputs to
+/// `dir` (see the module docs). Returns the pooled returns table.
+pub fn bootstrap(
+    data: &MarketData,
+    opts: &BootstrapOptions,
+    dir: &Path,
+) -> Result<StrategyReturns, TrainError> {
+    let series: Vec<(&str, &Candles)> = data.series.iter().map(|(s, c)| (s.as_str(), c)).collect();
+    if series.is_empty() {
+        return Err(TrainError::Data("no candles were given".into()));
+    }
+    let mut strategies = if opts.rules {
+        rule_strategies()?
+    } else {
+        Vec::new()
+    };
+    if !opts.agents.is_empty() {
+        let cut_ts = backtest::pooled_cut_ts(&series, &opts.window)?;
+        let spans = training_spans(data, cut_ts);
+        strategies.extend(agent_strategies(&spans, opts)?);
+    }
+    let returns = StrategyReturns::compute_pooled(&series, &strategies, &opts.window)?;
+    returns.write_csv(&dir.join("strategy_returns.csv"))?;
+    let instruments: Vec<Instrument<'_>> =
+        series.iter().map(|(s, c)| Instrument::new(s, c)).collect();
+    let report = Backtest::new(BacktestParams::new().fee_bps(opts.fee_bps))?
+        .run(&instruments, &strategies)?;
+    report.write_dir(dir)?;
+    Ok(returns)
+}

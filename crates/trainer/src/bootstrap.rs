@@ -198,13 +198,13 @@ fn signal_strategy(
     Ok(SignalStrategy::new(model, opts.signal_entry)?)
 }
 
-/// Run the bootstrap over every series of `data` and write its outputs to
-/// `dir` (see the module docs). Returns the pooled returns table.
-pub fn bootstrap(
+/// The bootstrap's strategies (agent models trained on the training span
+/// of `data`) and their pooled returns table, without writing anything:
+/// what a selection model trained on [`bootstrap`]'s table is scored on.
+pub fn strategy_returns(
     data: &MarketData,
     opts: &BootstrapOptions,
-    dir: &Path,
-) -> Result<StrategyReturns, TrainError> {
+) -> Result<(StrategyReturns, Vec<Box<dyn Strategy>>), TrainError> {
     let series: Vec<(&str, &Candles)> = data.series.iter().map(|(s, c)| (s.as_str(), c)).collect();
     if series.is_empty() {
         return Err(TrainError::Data("no candles were given".into()));
@@ -220,9 +220,23 @@ pub fn bootstrap(
         strategies.extend(agent_strategies(&spans, opts)?);
     }
     let returns = StrategyReturns::compute_pooled(&series, &strategies, &opts.window)?;
+    Ok((returns, strategies))
+}
+
+/// Run the bootstrap over every series of `data` and write its outputs to
+/// `dir` (see the module docs). Returns the pooled returns table.
+pub fn bootstrap(
+    data: &MarketData,
+    opts: &BootstrapOptions,
+    dir: &Path,
+) -> Result<StrategyReturns, TrainError> {
+    let (returns, strategies) = strategy_returns(data, opts)?;
     returns.write_csv(&dir.join("strategy_returns.csv"))?;
-    let instruments: Vec<Instrument<'_>> =
-        series.iter().map(|(s, c)| Instrument::new(s, c)).collect();
+    let instruments: Vec<Instrument<'_>> = data
+        .series
+        .iter()
+        .map(|(s, c)| Instrument::new(s, c))
+        .collect();
     let report = Backtest::new(BacktestParams::new().fee_bps(opts.fee_bps))?
         .run(&instruments, &strategies)?;
     report.write_dir(dir)?;

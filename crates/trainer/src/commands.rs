@@ -288,8 +288,29 @@ pub fn evaluate(app: &App, args: &EvaluateArgs, out: &mut dyn Write) -> Result<(
         );
     }
     w(out, format!("{} on {}", args.agent, describe_data(&data)))?;
-    for (k, v) in &metrics {
+    for (k, v) in metrics.iter().filter(|(_, v)| !v.is_object()) {
         w(out, format!("  {k:<32} {v}"))?;
+    }
+    for (k, what) in [
+        ("in_sample", "in-sample rows (the model's training data before its test span)"),
+        ("out_of_sample", "out-of-sample rows (from the model's test span on)"),
+    ] {
+        let Some(part) = metrics.get(k) else { continue };
+        let day = |key: &str| {
+            part[key]
+                .as_i64()
+                .map(market::format_ts_utc)
+                .unwrap_or_default()
+        };
+        w(out, format!("  {what}, {} to {}:", day("from_ts"), day("to_ts")))?;
+        if let Some(e) = part["error"].as_str() {
+            w(out, format!("    not scored: {e}"))?;
+        }
+        if let Some(m) = part["metrics"].as_object() {
+            for (k, v) in m {
+                w(out, format!("    {k:<30} {v}"))?;
+            }
+        }
     }
     match metrics
         .get("eval_bars_in_training_data")

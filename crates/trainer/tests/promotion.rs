@@ -151,3 +151,39 @@ fn a_candidate_better_on_the_same_slice_is_promoted_and_the_comparison_recorded(
     let history = orch.registry().history("signal", "REVUSDT").unwrap();
     assert_eq!(history.last().unwrap().key, champion.key);
 }
+
+#[test]
+fn evaluate_scores_the_training_rows_and_the_rest_separately() {
+    use cointrainer_trainer::orchestrator::ModelRef;
+    let dir = tempfile::tempdir().unwrap();
+    let orch = Orchestrator::new(OrchestratorConfig::local(dir.path()));
+    let mut rng = SplitMix64::new(31);
+    let file = write_hourly(
+        &dir.path().join("d"),
+        "EVALUSDT-1h.csv",
+        &returns(&mut rng, 5_000, 0.0, 0.01, -0.4),
+    );
+    let trained = train_one(&orch, &job("signal", &file, json!({})));
+    let m = orch
+        .evaluate(
+            "signal",
+            &ModelRef::Dir(trained.model_dir.clone()),
+            &DataSpec::Csv { path: file },
+        )
+        .unwrap();
+    let from = trained.metrics["test_from_ts"].as_i64().unwrap();
+    let oos = &m["out_of_sample"];
+    let ins = &m["in_sample"];
+    assert_eq!(oos["from_ts"].as_i64(), Some(from), "{oos}");
+    assert_eq!(ins["to_ts"].as_i64(), Some(from - 1), "{ins}");
+    // Out of sample is exactly the model's own test span: the stored score.
+    let auc = oos["metrics"]["test_auc"].as_f64().unwrap();
+    assert!(
+        (auc - metric(&trained)).abs() < 1e-9,
+        "{auc} vs {}",
+        metric(&trained)
+    );
+    // Every scored row is in one part or the other.
+    let n = |v: &Value| v["metrics"]["n"].as_f64().unwrap();
+    assert_eq!(n(ins) + n(oos), m["n"].as_f64().unwrap(), "{m:?}");
+}

@@ -43,6 +43,28 @@ fn params(agent: &str) -> Map<String, Value> {
     v.as_object().unwrap().clone()
 }
 
+/// Two symbols' candles over the same hours, their returns pooled by time.
+fn pooled_market() -> (MarketData, StrategyReturns) {
+    let (mut data, _) = market();
+    let other = load_data(&DataSpec::Synthetic {
+        seed: 12,
+        bars: BARS,
+    })
+    .unwrap();
+    data.series[0].0 = "AAA".into();
+    data.series.push(("BBB".into(), other.series[0].1.clone()));
+    let pairs: Vec<(&str, &market::Candles)> =
+        data.series.iter().map(|(s, c)| (s.as_str(), c)).collect();
+    let returns = StrategyReturns::compute_pooled(
+        &pairs,
+        &backtest::spec_t2_strategies(),
+        &backtest::WindowSpec::spec_t2(),
+    )
+    .unwrap();
+    assert!(!returns.is_one_series());
+    (data, returns)
+}
+
 struct Run {
     agent: Box<dyn AgentTrainer>,
     data: MarketData,
@@ -54,8 +76,11 @@ struct Run {
 
 impl Run {
     fn new(name: &str) -> Self {
+        Self::on(name, market())
+    }
+
+    fn on(name: &str, (data, returns): (MarketData, StrategyReturns)) -> Self {
         let agent = agents::get(name).unwrap();
-        let (data, returns) = market();
         let dir = tempfile::tempdir().unwrap();
         let p = params(name);
         let ctx = TrainCtx {
@@ -258,6 +283,25 @@ fn linucb_replays_the_context_before_its_slice() {
         q.values[..],
         "the test span's rewards are those of the full replay there"
     );
+}
+
+/// Pooled returns of two symbols: each decision earns in its own series'
+/// next window, and the slice selects decisions by that window.
+#[test]
+fn linucb_slices_pooled_returns_by_the_windows_decisions_earn_in() {
+    let run = Run::on("linucb", pooled_market());
+    let ev = check(&run, "events", 1.0, ("mean_reward", 1.0), false);
+    let p = ev.paired.unwrap();
+    // Both symbols' test windows are scored: every one that follows a
+    // window of its own series.
+    let r = &run.returns;
+    let test_windows: std::collections::BTreeSet<usize> = (0..r.len())
+        .filter_map(|w| r.next_window(w))
+        .filter(|&w| w >= r.n_train)
+        .collect();
+    assert!(test_windows.iter().any(|&w| r.symbol[w] == "AAA"));
+    assert!(test_windows.iter().any(|&w| r.symbol[w] == "BBB"));
+    assert_eq!(p.values.len(), test_windows.len());
 }
 
 #[test]

@@ -11,20 +11,25 @@ const LOCAL: [&str; 1] = ["reward_scale"];
 
 pub struct LinUcbAgent;
 
+/// The bandit events of `r`, and the window (row of `r`) each event's
+/// reward is earned in.
 fn bandit_data(
     r: &backtest::StrategyReturns,
     scale: f64,
-) -> Result<linucb::BanditData, TrainError> {
-    let mut data = if r.is_one_series() {
+) -> Result<(linucb::BanditData, Vec<usize>), TrainError> {
+    let (mut data, reward_windows) = if r.is_one_series() {
         let csv = returns_csv(r);
-        linucb::io::parse_strategy_returns(csv.as_bytes(), "strategy returns")
-            .map_err(|e| agent_err(AGENT, &e))?
+        let data = linucb::io::parse_strategy_returns(csv.as_bytes(), "strategy returns")
+            .map_err(|e| agent_err(AGENT, &e))?;
+        // Event i earns the returns of window i + 1.
+        let windows = (1..=data.len()).collect();
+        (data, windows)
     } else {
         pooled_bandit_data(r)?
     };
     data.scale_rewards(scale)
         .map_err(|e| agent_err(AGENT, &e))?;
-    Ok(data)
+    Ok((data, reward_windows))
 }
 
 /// The bandit events of windows pooled from several series, as
@@ -34,7 +39,9 @@ fn bandit_data(
 /// (reward window in train) come first; within each part events are in
 /// decision-time order across the series, as one bot trading them all sees
 /// them.
-fn pooled_bandit_data(r: &backtest::StrategyReturns) -> Result<linucb::BanditData, TrainError> {
+fn pooled_bandit_data(
+    r: &backtest::StrategyReturns,
+) -> Result<(linucb::BanditData, Vec<usize>), TrainError> {
     let mut events: Vec<(bool, i64, usize, usize)> = (0..r.len())
         .filter_map(|w| {
             r.next_window(w)
@@ -66,6 +73,7 @@ fn pooled_bandit_data(r: &backtest::StrategyReturns) -> Result<linucb::BanditDat
         rewards,
     )
     .and_then(|d| d.with_train_mask(mask))
+    .map(|d| (d, events.iter().map(|e| e.3).collect()))
     .map_err(|e| agent_err(AGENT, &e))
 }
 
@@ -114,7 +122,7 @@ impl AgentTrainer for LinUcbAgent {
             full_feedback_fit: FullFeedbackFit,
         ]);
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
-        let data = bandit_data(ctx.returns()?, scale)?;
+        let (data, reward_windows) = bandit_data(ctx.returns()?, scale)?;
         let (train, test) = data.split(0.8).map_err(|e| agent_err(AGENT, &e))?;
         if train.is_empty() || test.is_empty() {
             return Err(TrainError::Data(format!(
@@ -133,9 +141,8 @@ impl AgentTrainer for LinUcbAgent {
         let dir = ctx.model_dir();
         model.set_provenance(Some(ctx.data.provenance.clone()));
         model.save(&dir).map_err(|e| agent_err(AGENT, &e))?;
-        // Event i is scored on window i + 1 (the next window's returns).
-        let test_windows = (train.len()..train.len() + test.len()).map(|i| i + 1);
-        if let Some((a, b)) = window_span(ctx.returns()?, test_windows) {
+        let test_windows = reward_windows.get(train.len()..).unwrap_or(&[]);
+        if let Some((a, b)) = window_span(ctx.returns()?, test_windows.iter().copied()) {
             record_test_span(&dir, a, b)?;
         }
         let mut plots = Vec::new();
@@ -175,7 +182,7 @@ impl AgentTrainer for LinUcbAgent {
     ) -> Result<Evaluation, TrainError> {
         let mut model = LinUcb::from_bytes(blob).map_err(|e| agent_err(AGENT, &e))?;
         let r = returns.ok_or_else(|| TrainError::Data("linucb needs strategy returns".into()))?;
-        let data = bandit_data(r, 100.0)?;
+        let (data, reward_windows) = bandit_data(r, 100.0)?;
         let Some(s) = slice else {
             let report = model
                 .replay(&data, Learn::Chosen)
@@ -185,20 +192,23 @@ impl AgentTrainer for LinUcbAgent {
                 paired: None,
             });
         };
-        // Event i is scored on window i + 1 (the next window's returns).
-        let n = data.len().min(r.len().saturating_sub(1));
-        let (Some(starts), Some(ends)) = (r.start_ts.get(1..=n), r.end_ts.get(1..=n)) else {
-            return Err(empty_slice(AGENT, s));
+        // An event is in the slice when the window it earns in is.
+        let span = |ts: &[i64]| -> Vec<i64> {
+            reward_windows
+                .iter()
+                .filter_map(|&w| ts.get(w).copied())
+                .collect()
         };
-        let idx = s.windows(starts, ends);
+        let (starts, ends) = (span(&r.start_ts), span(&r.end_ts));
+        let idx = s.windows(&starts, &ends);
         let (Some(&a), Some(&last)) = (idx.first(), idx.last()) else {
             return Err(empty_slice(AGENT, s));
         };
         let b = last + 1;
-        if b - a != idx.len() {
+        if b - a != idx.len() || b > data.len() {
             return Err(TrainError::Data(format!(
-                "{AGENT}: the windows between {} and {} are not consecutive rows of the returns \
-                 table; give a slice of whole consecutive windows",
+                "{AGENT}: the decisions between {} and {} are not consecutive in replay order; \
+                 give a slice of whole consecutive windows",
                 s.from_ts, s.to_ts
             )));
         }
@@ -268,7 +278,7 @@ mod tests {
                 }
             }
         }
-        let d = bandit_data(&r, 100.0).unwrap();
+        let (d, _) = bandit_data(&r, 100.0).unwrap();
         // 6 windows per series give 5 events each.
         assert_eq!(d.len(), 10);
         assert_eq!(d.train_mask().unwrap().iter().filter(|&&t| t).count(), 6);

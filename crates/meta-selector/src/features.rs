@@ -527,8 +527,8 @@ impl MetaTable {
         // (decision time, target window) of every row group, in order.
         let mut decisions: Vec<(i64, usize, usize)> = Vec::new();
         for run in &runs {
-            for p in lookback..run.len() {
-                decisions.push((0, run[p], p));
+            for (p, &t) in run.iter().enumerate().skip(lookback) {
+                decisions.push((0, t, p));
             }
         }
         let mut run_of = vec![0usize; w];

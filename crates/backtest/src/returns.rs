@@ -53,6 +53,10 @@ pub struct WindowSpec {
     /// of window `max(1, floor(f * W))` in the order of end times (`W` windows
     /// over every series; for one series the leading `floor(f * W)`).
     pub train_fraction: f64,
+    /// An explicit cut timestamp (epoch ms) instead of `train_fraction`:
+    /// train windows end at or before it, test windows start after it (a
+    /// walk-forward fold's last training bar).
+    pub cut_ts: Option<i64>,
 }
 
 impl WindowSpec {
@@ -63,6 +67,7 @@ impl WindowSpec {
             window_bars: 24,
             fee_per_unit: 0.001,
             train_fraction: 0.8,
+            cut_ts: None,
         }
     }
 
@@ -579,6 +584,9 @@ fn cut_of(
     series: &[(&str, &Candles)],
     spec: &WindowSpec,
 ) -> i64 {
+    if let Some(cut) = spec.cut_ts {
+        return cut;
+    }
     let mut ends: Vec<i64> = windows
         .iter()
         .map(|&(i, _, last)| series[i].1.ts[last])

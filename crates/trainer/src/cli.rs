@@ -40,6 +40,12 @@ pub enum Command {
     /// market): summary table, trade log, strategy_pnl.csv, per-window
     /// returns, equity curves and an equity PNG.
     Backtest(BacktestArgs),
+    /// Walk-forward evaluation: retrain the agents on a trailing window,
+    /// trade the next period bar by bar with the bot's live code, move on;
+    /// compare the selectors with buy-and-hold, the best strategy chosen on
+    /// the training window, a regime-gated choice and a random one, with a
+    /// paired bootstrap test. Writes CSVs, PNG plots and summary.json.
+    WalkForward(WalkForwardArgs),
     /// Serve the HTTP training API (POST /train_model, GET /jobs/{id},
     /// /models, /healthz, /metrics). Bearer token from $COINTRAINER_TOKEN
     /// (or the variable named by server.token_env); without one the service
@@ -215,6 +221,46 @@ pub struct BacktestArgs {
     #[arg(long, default_value_t = 24)]
     pub window_bars: usize,
     /// Print the summary as JSON (no progress bar).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WalkForwardArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Days of the trailing training window of each fold.
+    #[arg(long, default_value_t = 90)]
+    pub train_days: u32,
+    /// Days each fold trades before the agents are retrained.
+    #[arg(long, default_value_t = 30)]
+    pub test_days: u32,
+    /// Days between retrains (default: --test-days, back-to-back test periods).
+    #[arg(long)]
+    pub step_days: Option<u32>,
+    /// First day traded (YYYY-MM-DD, UTC); default: one training window
+    /// after the first bar.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<String>,
+    /// Trade until this day (YYYY-MM-DD, UTC, exclusive); default: the last bar.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<String>,
+    /// Comma-separated agents: regime, signal, ou-mean, lstm, linucb,
+    /// meta-selector, ppo (default: all). signal, ou-mean and lstm trade as
+    /// their bots; regime gates; linucb, meta-selector and ppo choose a
+    /// strategy per 24-bar window.
+    #[arg(long, value_delimiter = ',')]
+    pub agents: Vec<String>,
+    /// Fee per unit of position change (0.001 = 0.1%).
+    #[arg(long, default_value_t = 0.001)]
+    pub fee: f64,
+    /// Seed of the random baseline.
+    #[arg(long, default_value_t = 42)]
+    pub random_seed: u64,
+    /// Output directory (CSVs, PNGs, summary.json; the fold models under work/).
+    #[arg(long, default_value = "walk-forward-out")]
+    pub out: PathBuf,
+    /// Print one JSON summary on stdout instead of the table (no progress bar).
     #[arg(long)]
     pub json: bool,
 }

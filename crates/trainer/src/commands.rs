@@ -292,8 +292,14 @@ pub fn evaluate(app: &App, args: &EvaluateArgs, out: &mut dyn Write) -> Result<(
         w(out, format!("  {k:<32} {v}"))?;
     }
     for (k, what) in [
-        ("in_sample", "in-sample rows (the model's training data before its test span)"),
-        ("out_of_sample", "out-of-sample rows (from the model's test span on)"),
+        (
+            "in_sample",
+            "in-sample rows (the model's training data before its test span)",
+        ),
+        (
+            "out_of_sample",
+            "out-of-sample rows (from the model's test span on)",
+        ),
     ] {
         let Some(part) = metrics.get(k) else { continue };
         let day = |key: &str| {
@@ -302,7 +308,10 @@ pub fn evaluate(app: &App, args: &EvaluateArgs, out: &mut dyn Write) -> Result<(
                 .map(market::format_ts_utc)
                 .unwrap_or_default()
         };
-        w(out, format!("  {what}, {} to {}:", day("from_ts"), day("to_ts")))?;
+        w(
+            out,
+            format!("  {what}, {} to {}:", day("from_ts"), day("to_ts")),
+        )?;
         if let Some(e) = part["error"].as_str() {
             w(out, format!("    not scored: {e}"))?;
         }
@@ -755,4 +764,79 @@ pub fn start_token_watcher(
 /// Ensure a directory exists (for `--out`).
 pub fn ensure_dir(p: &Path) -> Result<(), TrainError> {
     std::fs::create_dir_all(p).map_err(|e| TrainError::io(p, e))
+}
+
+/// A day (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time, as epoch ms.
+fn parse_day(flag: &str, s: &str) -> Result<i64, TrainError> {
+    let text = if s.trim().len() == 10 {
+        format!("{}T00:00:00Z", s.trim())
+    } else {
+        s.to_string()
+    };
+    backtest::io::parse_time(&text).map_err(|_| TrainError::Params {
+        agent: "walk-forward".into(),
+        why: format!(
+            "{flag} {:?} is not a day like 2022-01-01",
+            s.chars().take(40).collect::<String>()
+        ),
+    })
+}
+
+/// `walk-forward`.
+pub fn walk_forward(
+    app: &App,
+    args: &crate::cli::WalkForwardArgs,
+    out: &mut dyn Write,
+) -> Result<(), TrainError> {
+    use crate::walk_forward::{self as wf, WalkForwardOptions};
+    let opts = WalkForwardOptions {
+        train_days: args.train_days,
+        test_days: args.test_days,
+        step_days: args.step_days,
+        from: args
+            .from
+            .as_deref()
+            .map(|s| parse_day("--from", s))
+            .transpose()?,
+        to: args
+            .to
+            .as_deref()
+            .map(|s| parse_day("--to", s))
+            .transpose()?,
+        agents: if args.agents.is_empty() {
+            wf::AGENTS.iter().map(|s| s.to_string()).collect()
+        } else {
+            args.agents.iter().map(|s| s.trim().to_string()).collect()
+        },
+        fee_per_unit: args.fee,
+        seed: args.random_seed,
+        agent_params: app.orch.config().agent_params.clone(),
+    };
+    let data = load_data(&app.data_spec(&args.data))?;
+    let folds = wf::plan(&data, &opts)?;
+    let pb = progress_bar(args.json, folds.len() as u64, "walk-forward");
+    pb.set_message(format!(
+        "{} folds x {} series",
+        folds.len(),
+        data.series.len()
+    ));
+    let run = wf::run(&data, &opts, &args.out.join("work"), &|done, _| {
+        pb.set_position(done as u64)
+    });
+    pb.finish_and_clear();
+    let run = run?;
+    let report = wf::report::report(&run)?;
+    let files = wf::report::write(&report, &run, &args.out)?;
+    if args.json {
+        return w(out, wf::report::summary_json(&report, &run).to_string());
+    }
+    w(out, wf::report::table(&report))?;
+    w(
+        out,
+        format!(
+            "wrote {} files to {} (windows.csv, folds.csv, summary.csv, paired.csv, summary.json, PNGs)",
+            files.len(),
+            args.out.display()
+        ),
+    )
 }

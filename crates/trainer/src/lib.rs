@@ -28,3 +28,4 @@ pub mod promotion;
 pub mod schedule;
 pub mod server;
 pub mod tokens;
+pub mod walk_forward;

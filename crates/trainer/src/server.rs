@@ -905,14 +905,12 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
             "symbol" => symbol = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
             "promote" => {
                 let text = String::from_utf8_lossy(&bytes).trim().to_string();
-                promote = Some(
-                    serde_json::from_value(Value::String(text)).map_err(|_| {
-                        bad_request(
-                            "form field `promote` must be one of same-slice, stored-metric, \
+                promote = Some(serde_json::from_value(Value::String(text)).map_err(|_| {
+                    bad_request(
+                        "form field `promote` must be one of same-slice, stored-metric, \
                              always, never",
-                        )
-                    })?,
-                );
+                    )
+                })?);
             }
             other => {
                 let shown: String = other.chars().take(100).collect();

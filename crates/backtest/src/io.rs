@@ -180,6 +180,59 @@ pub fn strategy_pnl_to_csv(rows: &[StrategyPnl]) -> String {
     s
 }
 
+/// Header of `strategy_pnl_by_series.csv`: the series (`symbol`,
+/// `timeframe`), then [`STRATEGY_PNL_COLUMNS`].
+pub const SERIES_STRATEGY_PNL_COLUMNS: [&str; 9] = [
+    "symbol",
+    "timeframe",
+    "regime",
+    "strategy",
+    "trades",
+    "mean_pnl",
+    "win_rate",
+    "sharpe",
+    "max_drawdown",
+];
+
+/// `strategy_pnl.csv` per series as text ([`SERIES_STRATEGY_PNL_COLUMNS`]):
+/// for each `(symbol, timeframe)` of `series`, in order, the (regime,
+/// strategy) table of the trades of that symbol (the trade log's `symbol`,
+/// the instrument's name).
+pub fn strategy_pnl_by_series_to_csv(trades: &[Trade], series: &[(&str, &str)]) -> String {
+    let mut s = SERIES_STRATEGY_PNL_COLUMNS.join(",");
+    s.push('\n');
+    for (symbol, timeframe) in series {
+        let mine: Vec<Trade> = trades
+            .iter()
+            .filter(|t| t.symbol == *symbol)
+            .cloned()
+            .collect();
+        let table = strategy_pnl_to_csv(&strategy_pnl(&mine));
+        for line in table.lines().skip(1) {
+            push_text(&mut s, symbol);
+            s.push(',');
+            push_text(&mut s, timeframe);
+            s.push(',');
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// Write `strategy_pnl_by_series.csv` atomically.
+pub fn write_strategy_pnl_by_series(
+    path: &Path,
+    trades: &[Trade],
+    series: &[(&str, &str)],
+) -> Result<()> {
+    agent_core::write_atomic(
+        path,
+        strategy_pnl_by_series_to_csv(trades, series).as_bytes(),
+    )?;
+    Ok(())
+}
+
 /// Write `strategy_pnl.csv` atomically.
 pub fn write_strategy_pnl(path: &Path, rows: &[StrategyPnl]) -> Result<()> {
     agent_core::write_atomic(path, strategy_pnl_to_csv(rows).as_bytes())?;

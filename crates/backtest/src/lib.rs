@@ -35,8 +35,8 @@ pub use engine::{Backtest, BacktestReport, Instrument};
 pub use error::{BacktestError, Result};
 pub use hyperparams::{Allocation, BacktestParams, BacktestValidParams};
 pub use io::{
-    STRATEGY_PNL_COLUMNS, TRADE_COLUMNS, read_strategy_pnl, read_trades, write_equity,
-    write_strategy_pnl, write_trades,
+    SERIES_STRATEGY_PNL_COLUMNS, STRATEGY_PNL_COLUMNS, TRADE_COLUMNS, read_strategy_pnl,
+    read_trades, write_equity, write_strategy_pnl, write_strategy_pnl_by_series, write_trades,
 };
 pub use regime::{FittedRegime, RegimeLabeler, VolTercileLabeler, VolTerciles};
 pub use report::{EquityCurve, ExitReason, StrategyPnl, StrategySummary, Trade, strategy_pnl};

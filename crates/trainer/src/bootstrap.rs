@@ -13,7 +13,9 @@
 //! Outputs in the bootstrap directory: `strategy_returns.csv` (pooled, with
 //! `symbol` and `timeframe` columns) and the backtest report of the same
 //! strategies over every series (`trades.csv` with a `symbol` column,
-//! `strategy_pnl.csv`, equity curves; see the backtest crate's FORMATS.md).
+//! `strategy_pnl.csv` over all series in its usual layout,
+//! `strategy_pnl_by_series.csv` keyed by symbol and timeframe, equity
+//! curves; see the backtest crate's FORMATS.md).
 
 use crate::agents::MarketData;
 use crate::error::TrainError;
@@ -232,13 +234,47 @@ pub fn bootstrap(
 ) -> Result<StrategyReturns, TrainError> {
     let (returns, strategies) = strategy_returns(data, opts)?;
     returns.write_csv(&dir.join("strategy_returns.csv"))?;
+    // One instrument per series: the symbol, or `<symbol>_<timeframe>` when
+    // the symbol has several timeframes.
+    let timeframes: Vec<String> = data
+        .series
+        .iter()
+        .map(|(_, c)| {
+            c.interval_ms()
+                .map(market::format_interval)
+                .unwrap_or_default()
+        })
+        .collect();
+    let names: Vec<String> = data
+        .series
+        .iter()
+        .zip(&timeframes)
+        .map(|((s, _), tf)| {
+            if data.series.iter().filter(|(o, _)| o == s).count() > 1 {
+                format!("{s}_{tf}")
+            } else {
+                s.clone()
+            }
+        })
+        .collect();
     let instruments: Vec<Instrument<'_>> = data
         .series
         .iter()
-        .map(|(s, c)| Instrument::new(s, c))
+        .zip(&names)
+        .map(|((_, c), n)| Instrument::new(n, c))
         .collect();
     let report = Backtest::new(BacktestParams::new().fee_bps(opts.fee_bps))?
         .run(&instruments, &strategies)?;
     report.write_dir(dir)?;
+    let series: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&timeframes)
+        .map(|(n, tf)| (n.as_str(), tf.as_str()))
+        .collect();
+    backtest::write_strategy_pnl_by_series(
+        &dir.join("strategy_pnl_by_series.csv"),
+        &report.trades,
+        &series,
+    )?;
     Ok(returns)
 }

@@ -88,6 +88,17 @@ fn two_symbols_pool_into_one_table_split_by_time() {
     for sym in ["BTCUSDT", "ETHUSDT"] {
         assert!(trades.iter().any(|t| t.symbol == sym), "{sym} trades");
     }
+    let by_series = std::fs::read_to_string(dir.path().join("strategy_pnl_by_series.csv")).unwrap();
+    assert!(by_series.starts_with("symbol,timeframe,regime,strategy,"));
+    for sym in ["BTCUSDT", "ETHUSDT"] {
+        let n: usize = by_series
+            .lines()
+            .filter(|l| l.starts_with(&format!("{sym},1h,")))
+            .map(|l| l.split(',').nth(4).unwrap().parse::<usize>().unwrap())
+            .sum();
+        let expected = trades.iter().filter(|t| t.symbol == sym).count();
+        assert_eq!(n, expected, "{sym}: trades counted per series");
+    }
 }
 
 #[test]

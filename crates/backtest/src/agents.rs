@@ -38,7 +38,7 @@ mod signal_hook {
 
     /// The signal bot: at the close of each bar, the signal agent's model
     /// gives `P(up)` from the 12 T0 features of that bar (computed by
-    /// `market::feature_matrix` on the trailing [`TAIL_BARS`] bars, so
+    /// `market::feature_matrix` on the trailing 512 bars, so
     /// never from a later bar); the position is long when `P(up) >=
     /// entry` and flat otherwise. Long-only: the model forecasts the next
     /// bar's direction, and shorting on `P(up)` alone would double the

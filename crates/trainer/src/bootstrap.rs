@@ -33,8 +33,9 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStrategy {
-    /// `ou_mean_rev`: the `ou-mean` agent's OU/ADF/Hurst scorer with the
-    /// trainer's defaults (refit every 24 bars on the trailing window).
+    /// `ou_mean_rev`: the `ou-mean` agent's OU/ADF/Hurst scorer (refit
+    /// every 24 bars on the trailing window), thresholds tuned on the
+    /// training span.
     OuMeanRev,
     /// `lstm`: the LSTM bot with a small LSTM trained on the training span.
     Lstm,
@@ -122,18 +123,49 @@ fn agent_strategies(
     let mut out: Vec<Box<dyn Strategy>> = Vec::new();
     for a in &opts.agents {
         match a {
-            AgentStrategy::OuMeanRev => {
-                let params = ou_mean::MeanReversionParams::new()
-                    .refit_every(24)
-                    .check()
-                    .map_err(|e| agent_err("ou-mean", &e))?;
-                out.push(Box::new(OuScorer::new(params)?.into_strategy()?));
-            }
+            AgentStrategy::OuMeanRev => out.push(Box::new(ou_strategy(spans, opts)?)),
             AgentStrategy::Lstm => out.push(Box::new(lstm_strategy(spans, opts)?)),
             AgentStrategy::Signal => out.push(Box::new(signal_strategy(spans, opts)?)),
         }
     }
     Ok(out)
+}
+
+/// The longest training span (the LSTM and OU tuning read one series'
+/// consecutive bars, which must not run from one symbol into another).
+fn longest<'a>(spans: &'a [(&str, Candles)]) -> Result<&'a Candles, TrainError> {
+    spans
+        .iter()
+        .map(|(_, c)| c)
+        .max_by_key(|c| c.len())
+        .ok_or_else(|| TrainError::Data("no candles were given".into()))
+}
+
+/// The OU mean-reversion bot: the `ou-mean` agent's scorer with the
+/// trainer's defaults (refit every 24 bars), its gate and entry/exit
+/// thresholds tuned by the agent's forward-chaining CV
+/// (`ou_mean::tune_thresholds`, default grid, 3 folds) on the longest
+/// training span; the crate's default thresholds when that span is too
+/// short to tune.
+fn ou_strategy(
+    spans: &[(&str, Candles)],
+    opts: &BootstrapOptions,
+) -> Result<backtest::OuMeanReversion<OuScorer>, TrainError> {
+    let mut params = ou_mean::MeanReversionParams::new()
+        .refit_every(24)
+        .check()
+        .map_err(|e| agent_err("ou-mean", &e))?;
+    if let Ok(tuned) = ou_mean::tune_thresholds(
+        &params,
+        &longest(spans)?.close,
+        &ou_mean::ThresholdGrid::default(),
+        &agent_core::TimeSeriesSplit::new(3),
+        opts.window.fee_per_unit,
+        2,
+    ) {
+        tuned.best.apply(&mut params);
+    }
+    Ok(OuScorer::new(params)?.into_strategy()?)
 }
 
 /// The LSTM bot with a model trained on the longest training span (one
@@ -143,11 +175,7 @@ fn lstm_strategy(
     spans: &[(&str, Candles)],
     opts: &BootstrapOptions,
 ) -> Result<backtest::LstmStrategy<LstmPredictor>, TrainError> {
-    let (_, span) = spans
-        .iter()
-        .max_by_key(|(_, c)| c.len())
-        .ok_or_else(|| TrainError::Data("no candles were given".into()))?;
-    let (data, _) = crate::agents::lstm_agent::dataset(span, 1)?;
+    let (data, _) = crate::agents::lstm_agent::dataset(longest(spans)?, 1)?;
     let params = lstm::LstmModel::params()
         .hidden_size(opts.lstm_hidden)
         .window(16)

@@ -127,13 +127,22 @@ impl AgentTrainer for PpoAgent {
         let mut note = String::new();
         let user_set_len =
             matches!(local.get("env"), Some(Value::Object(m)) if m.contains_key("episode_len"));
-        // Short data: an episode must fit in the training windows. Shorten
-        // it (and say so) unless the user chose the length.
-        if !user_set_len && data.n_train <= config.episode_len && data.n_train >= 3 {
-            config.episode_len = data.n_train - 1;
+        // Short data: an episode must fit in one series' training windows
+        // (episodes never cross symbols). Shorten it (and say so) unless the
+        // user chose the length.
+        let run = ctx
+            .returns()?
+            .series_ranges()
+            .into_iter()
+            .filter(|r| r.end <= data.n_train)
+            .map(|r| r.len())
+            .max()
+            .unwrap_or(data.n_train);
+        if !user_set_len && run <= config.episode_len && run >= 3 {
+            config.episode_len = run - 1;
             note = format!(
-                " (episode_len shortened to {} for {} training windows)",
-                config.episode_len, data.n_train
+                " (episode_len shortened to {} for {run} training windows of one series)",
+                config.episode_len
             );
         }
         let progress = ctx.core_progress();

@@ -284,6 +284,86 @@ impl StrategyReturns {
         Ok(out)
     }
 
+    /// The training rows alone, split again in time at `train_fraction`
+    /// (the same rule as [`WindowSpec::train_fraction`]: the cut is the end
+    /// time of window `max(1, floor(f * W))` in end-time order; windows
+    /// straddling it are dropped), with regime cut points refit on the new
+    /// training rows. For a model that must never see this table's test
+    /// rows: a walk-forward fold trains its selectors on this and trades
+    /// the test rows itself.
+    pub fn train_part(&self, train_fraction: f64) -> Result<StrategyReturns> {
+        if !(train_fraction > 0.0 && train_fraction < 1.0) {
+            return Err(BacktestError::invalid_param(
+                "train_fraction",
+                train_fraction,
+                "must be in (0, 1)",
+            ));
+        }
+        let n = self.n_train;
+        let mut ends: Vec<i64> = self.end_ts[..n].to_vec();
+        ends.sort_unstable();
+        if ends.len() < 2 {
+            return Err(BacktestError::InvalidData(format!(
+                "{n} training windows cannot be split again"
+            )));
+        }
+        let k = ((train_fraction * ends.len() as f64).floor() as usize).clamp(1, ends.len() - 1);
+        let cut = ends[k - 1];
+        let mut rows: Vec<(u8, usize)> = (0..n)
+            .filter_map(|w| {
+                if self.end_ts[w] <= cut {
+                    Some((0, w))
+                } else if self.start_ts[w] > cut {
+                    Some((1, w))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        // (split, series, start time), as `compute_pooled` orders rows.
+        rows.sort_by(|a, b| {
+            (
+                a.0,
+                &self.symbol[a.1],
+                &self.timeframe[a.1],
+                self.start_ts[a.1],
+            )
+                .cmp(&(
+                    b.0,
+                    &self.symbol[b.1],
+                    &self.timeframe[b.1],
+                    self.start_ts[b.1],
+                ))
+        });
+        let idx: Vec<usize> = rows.iter().map(|&(_, w)| w).collect();
+        let n_train = rows.iter().take_while(|r| r.0 == 0).count();
+        if n_train == 0 || n_train == idx.len() {
+            return Err(BacktestError::InvalidData(
+                "the training windows do not split into two non-empty periods".into(),
+            ));
+        }
+        let train_vol: Vec<f64> = idx[..n_train].iter().map(|&w| self.ctx[w][1]).collect();
+        let cuts = VolTerciles::from_values(24, &train_vol)?;
+        Ok(StrategyReturns {
+            strategies: self.strategies.clone(),
+            symbol: idx.iter().map(|&w| self.symbol[w].clone()).collect(),
+            timeframe: idx.iter().map(|&w| self.timeframe[w].clone()).collect(),
+            first_bar: idx.iter().map(|&w| self.first_bar[w]).collect(),
+            last_bar: idx.iter().map(|&w| self.last_bar[w]).collect(),
+            start_ts: idx.iter().map(|&w| self.start_ts[w]).collect(),
+            end_ts: idx.iter().map(|&w| self.end_ts[w]).collect(),
+            returns: idx.iter().map(|&w| self.returns[w].clone()).collect(),
+            ctx: idx.iter().map(|&w| self.ctx[w]).collect(),
+            regime: idx
+                .iter()
+                .map(|&w| cuts.label_value(self.ctx[w][1]))
+                .collect(),
+            n_train,
+            q1: cuts.q1,
+            q2: cuts.q2,
+        })
+    }
+
     /// The row ranges of each (symbol, timeframe) series within the train
     /// rows and within the test rows, in row order: consumers that look
     /// back over previous windows restart at each range.

@@ -175,3 +175,30 @@ fn a_series_split_into_two_runs_is_refused() {
         .to_string();
     assert!(e.contains("contiguous") || e.contains("start_ts"), "{e}");
 }
+
+#[test]
+fn an_explicit_cut_and_the_training_part_never_reach_past_the_cut() {
+    let a = series(3, 3000, T0);
+    let b = series(4, 2500, T0 + 200 * HOUR);
+    let cut = a.ts[2000];
+    let spec = WindowSpec {
+        cut_ts: Some(cut),
+        ..WindowSpec::spec_t2()
+    };
+    let r =
+        StrategyReturns::compute_pooled(&[("AAA", &a), ("BBB", &b)], &spec_t2_strategies(), &spec)
+            .unwrap();
+    assert!(r.end_ts[..r.n_train].iter().all(|&t| t <= cut));
+    assert!(r.start_ts[r.n_train..].iter().all(|&t| t > cut));
+    let part = r.train_part(0.8).unwrap();
+    // Only training rows, split again by time; nothing after the cut.
+    assert!(part.len() <= r.n_train);
+    assert!(part.end_ts.iter().all(|&t| t <= cut));
+    let inner = *part.end_ts[..part.n_train].iter().max().unwrap();
+    assert!(part.start_ts[part.n_train..].iter().all(|&t| t > inner));
+    // Its regime cut points come from its own training rows.
+    let vols: Vec<f64> = part.ctx[..part.n_train].iter().map(|c| c[1]).collect();
+    let cuts = backtest::VolTerciles::from_values(24, &vols).unwrap();
+    assert_eq!((part.q1, part.q2), (cuts.q1, cuts.q2));
+    assert!(r.train_part(1.0).is_err());
+}

@@ -164,7 +164,10 @@ impl TreeParams {
             .set("device_type", self.device.as_str())
     }
 
-    /// `base` plus the tree parameters (no bagging, deterministic).
+    /// `base` plus the tree parameters (no bagging, deterministic). Row-wise
+    /// histograms are forced: left to itself LightGBM picks row- or
+    /// column-wise by timing both, so two runs of the same data could build
+    /// different (equally valid) trees.
     pub fn tree_params(&self, base: LgbParams) -> LgbParams {
         base.set("min_sum_hessian_in_leaf", self.min_sum_hessian_in_leaf)
             .set("max_depth", self.max_depth)
@@ -174,6 +177,7 @@ impl TreeParams {
             .set("lambda_l1", self.lambda_l1)
             .set("lambda_l2", self.lambda_l2)
             .set("deterministic", true)
+            .set("force_row_wise", true)
             .set("seed", self.seed)
     }
 

@@ -18,6 +18,9 @@ use std::sync::Arc;
 
 /// The T0 column of `ctx_vol_24`, whose tercile is the bootstrap's regime.
 const VOL_24: usize = 6;
+/// Share of a fold's training windows the selectors fit on; the rest is
+/// their own held-out period (early stopping, test metrics).
+const TRAIN_FRACTION: f64 = 0.8;
 /// LinUCB learns rewards in percent (the agent's `reward_scale` default).
 const LINUCB_REWARD_SCALE: f64 = 100.0;
 
@@ -158,10 +161,21 @@ pub(super) fn run_fold(
     std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
     let mut trained = Vec::new();
     let mut models: BTreeMap<&str, PathBuf> = BTreeMap::new();
-    for name in ["linucb", "meta-selector", "ppo"] {
-        if opts.runs(name) {
-            models.insert(name, train_agent(name, &fdata, Some(&returns), opts, dir)?);
-            trained.push(name.to_string());
+    // The selectors learn from the training windows only, split again in
+    // time for their own held-out scoring: the test windows are traded below
+    // and never reach a model before the bot has lived through them.
+    let selectors = ["linucb", "meta-selector", "ppo"];
+    if selectors.iter().any(|s| opts.runs(s)) {
+        let train_windows = returns.train_part(TRAIN_FRACTION)?;
+        let train_data = before(&fdata, fold.test_from);
+        for name in selectors {
+            if opts.runs(name) {
+                models.insert(
+                    name,
+                    train_agent(name, &train_data, Some(&train_windows), opts, dir)?,
+                );
+                trained.push(name.to_string());
+            }
         }
     }
     if opts.runs("regime") {

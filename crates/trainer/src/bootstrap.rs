@@ -33,9 +33,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStrategy {
-    /// `ou_mean_rev`: the `ou-mean` agent's OU/ADF/Hurst scorer (refit
-    /// every 24 bars on the trailing window), thresholds tuned on the
-    /// training span.
+    /// `ou_mean_rev`: the `ou-mean` agent's OU/ADF/Hurst scorer with the
+    /// trainer's defaults (refit every 24 bars on the trailing window).
     OuMeanRev,
     /// `lstm`: the LSTM bot with a small LSTM trained on the training span.
     Lstm,
@@ -123,7 +122,7 @@ fn agent_strategies(
     let mut out: Vec<Box<dyn Strategy>> = Vec::new();
     for a in &opts.agents {
         match a {
-            AgentStrategy::OuMeanRev => out.push(Box::new(ou_strategy(spans, opts)?)),
+            AgentStrategy::OuMeanRev => out.push(Box::new(ou_strategy()?)),
             AgentStrategy::Lstm => out.push(Box::new(lstm_strategy(spans, opts)?)),
             AgentStrategy::Signal => out.push(Box::new(signal_strategy(spans, opts)?)),
         }
@@ -131,8 +130,8 @@ fn agent_strategies(
     Ok(out)
 }
 
-/// The longest training span (the LSTM and OU tuning read one series'
-/// consecutive bars, which must not run from one symbol into another).
+/// The longest training span (the LSTM reads one series' consecutive
+/// bars, which must not run from one symbol into another).
 fn longest<'a>(spans: &'a [(&str, Candles)]) -> Result<&'a Candles, TrainError> {
     spans
         .iter()
@@ -142,29 +141,15 @@ fn longest<'a>(spans: &'a [(&str, Candles)]) -> Result<&'a Candles, TrainError> 
 }
 
 /// The OU mean-reversion bot: the `ou-mean` agent's scorer with the
-/// trainer's defaults (refit every 24 bars), its gate and entry/exit
-/// thresholds tuned by the agent's forward-chaining CV
-/// (`ou_mean::tune_thresholds`, default grid, 3 folds) on the longest
-/// training span; the crate's default thresholds when that span is too
-/// short to tune.
-fn ou_strategy(
-    spans: &[(&str, Candles)],
-    opts: &BootstrapOptions,
-) -> Result<backtest::OuMeanReversion<OuScorer>, TrainError> {
-    let mut params = ou_mean::MeanReversionParams::new()
+/// trainer's defaults (refit every 24 bars) and the crate's default gate and
+/// entry/exit thresholds. It fits only trailing windows of past closes as
+/// it trades and tunes nothing on the data, so nothing after the cut
+/// reaches a train window's decision.
+fn ou_strategy() -> Result<backtest::OuMeanReversion<OuScorer>, TrainError> {
+    let params = ou_mean::MeanReversionParams::new()
         .refit_every(24)
         .check()
         .map_err(|e| agent_err("ou-mean", &e))?;
-    if let Ok(tuned) = ou_mean::tune_thresholds(
-        &params,
-        &longest(spans)?.close,
-        &ou_mean::ThresholdGrid::default(),
-        &agent_core::TimeSeriesSplit::new(3),
-        opts.window.fee_per_unit,
-        2,
-    ) {
-        tuned.best.apply(&mut params);
-    }
     Ok(OuScorer::new(params)?.into_strategy()?)
 }
 

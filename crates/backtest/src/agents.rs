@@ -27,27 +27,28 @@ mod signal_hook {
     use crate::error::{BacktestError, Result};
     use crate::strategy::{Position, Strategy, check_name};
     use crate::view::BarView;
-    use market::Candles;
+    use market::FeatureStream;
     use signal::SignalModel;
     use std::sync::Arc;
 
-    /// Bars of history the T0 features of a bar are computed from: the
-    /// recursive indicators (RSI, ATR) have forgotten their start value
-    /// well within this (the regime hook uses the same tail).
-    const TAIL_BARS: usize = 512;
-
     /// The signal bot: at the close of each bar, the signal agent's model
-    /// gives `P(up)` from the 12 T0 features of that bar (computed by
-    /// `market::feature_matrix` on the trailing 512 bars, so
-    /// never from a later bar); the position is long when `P(up) >=
-    /// entry` and flat otherwise. Long-only: the model forecasts the next
-    /// bar's direction, and shorting on `P(up)` alone would double the
-    /// bet on a model calibrated for one side.
+    /// gives `P(up)` from the 12 T0 features of that bar, computed bar by
+    /// bar by `market::FeatureStream` as `cointrainer::live`'s candle buffer
+    /// computes them (equal to `market::feature_matrix` over the history,
+    /// never from a later bar); the position is long when `P(up) >= entry`
+    /// and flat otherwise. Long-only: the model forecasts the next bar's
+    /// direction, and shorting on `P(up)` alone would double the bet on a
+    /// model calibrated for one side.
     #[derive(Debug, Clone)]
     pub struct SignalStrategy {
         model: Arc<SignalModel>,
         entry: f64,
         name: String,
+        /// The features of the bars seen so far (restarted when a view is
+        /// shorter than what was pushed: a new series or run).
+        stream: FeatureStream,
+        pushed: usize,
+        last_ts: i64,
     }
 
     impl SignalStrategy {
@@ -71,6 +72,9 @@ mod signal_hook {
                 model: Arc::new(model),
                 entry,
                 name: "signal".into(),
+                stream: FeatureStream::new(),
+                pushed: 0,
+                last_ts: 0,
             })
         }
 
@@ -83,28 +87,43 @@ mod signal_hook {
         }
 
         /// `P(up)` at the last bar of `view`; `None` before the features
-        /// are complete.
-        pub fn p_up(&self, view: &BarView<'_>) -> Option<f64> {
+        /// are complete. Views are expected bar by bar in order; one that
+        /// does not extend the bars seen restarts the features.
+        pub fn p_up(&mut self, view: &BarView<'_>) -> Option<f64> {
             let n = view.len();
-            let from = n.saturating_sub(TAIL_BARS);
-            let mut c = Candles::with_capacity(n - from);
-            for i in from..n {
-                c.push(
-                    view.ts()[i],
-                    view.open()[i],
-                    view.high()[i],
-                    view.low()[i],
-                    view.close()[i],
-                    view.volume()[i],
-                );
+            if n < self.pushed
+                || (self.pushed > 0 && view.ts().get(self.pushed - 1) != Some(&self.last_ts))
+            {
+                self.stream = FeatureStream::new();
+                self.pushed = 0;
             }
-            let x = market::feature_matrix(&c);
-            let last = x.nrows().checked_sub(1)?;
-            if x.row(last).iter().any(|v| !v.is_finite()) {
+            for i in self.pushed..n {
+                if self
+                    .stream
+                    .push(
+                        view.high()[i],
+                        view.low()[i],
+                        view.close()[i],
+                        view.volume()[i],
+                    )
+                    .is_err()
+                {
+                    // A bad candle: start again after it.
+                    self.stream = FeatureStream::new();
+                }
+            }
+            self.pushed = n;
+            self.last_ts = view.ts().last().copied().unwrap_or_default();
+            if !self.stream.is_ready() {
                 return None;
             }
+            let row = self.stream.row();
+            if row.iter().any(|v| !v.is_finite()) {
+                return None;
+            }
+            let x = ndarray::Array2::from_shape_vec((1, row.len()), row.to_vec()).ok()?;
             self.model
-                .predict_proba(x.slice(ndarray::s![last..last + 1, ..]))
+                .predict_proba(x.view())
                 .ok()
                 .and_then(|p| p.first().copied())
         }

@@ -11,8 +11,8 @@
 //! device given as the file is refused, not read.
 
 use crate::error::{Result, SignalError};
-use agent_core::Dataset;
 use agent_core::persist::{Symlinks, read_bounded};
+use agent_core::{Dataset, Purge, PurgedSplit, purged_split};
 use ndarray::{Array1, Array2};
 use std::path::Path;
 
@@ -76,6 +76,11 @@ pub struct FeatureCsvSpec {
     pub timestamp: Option<String>,
     /// 0/1 "is train" column, if any.
     pub split: Option<String>,
+    /// Rows the label looks ahead (SPEC T1's `y_dir`: 1, the next bar): the
+    /// label of a row is known only that many rows later, so that many
+    /// training rows before the test period are purged by
+    /// [`FeatureCsv::train_test`].
+    pub label_horizon: usize,
 }
 
 impl FeatureCsvSpec {
@@ -86,6 +91,7 @@ impl FeatureCsvSpec {
             target: "y_dir".into(),
             timestamp: Some("timestamp".into()),
             split: Some("is_train".into()),
+            label_horizon: 1,
         }
     }
 }
@@ -96,12 +102,24 @@ pub struct FeatureCsv {
     pub dataset: Dataset,
     /// Per row, when the spec names a split column.
     pub is_train: Option<Vec<bool>>,
+    /// The spec's label horizon (rows).
+    pub label_horizon: usize,
 }
 
 impl FeatureCsv {
-    /// Train and test parts; the train rows must all come first (a
-    /// chronological split), otherwise this is an error.
+    /// Train and test parts, with the label horizon's purge: the last
+    /// `label_horizon` training rows, whose labels reach into the test
+    /// period, are dropped (as the candle path's `purged_train_test` does).
     pub fn train_test(&self) -> Result<(Dataset, Dataset)> {
+        let (train, test, _) = self.train_test_with(Purge::new(self.label_horizon))?;
+        Ok((train, test))
+    }
+
+    /// [`train_test`](Self::train_test) with an explicit purge (a reference
+    /// reproduction may need `Purge::new(0)`, the unpurged split); the train
+    /// rows must all come first (a chronological split), otherwise this is
+    /// an error.
+    pub fn train_test_with(&self, purge: Purge) -> Result<(Dataset, Dataset, PurgedSplit)> {
         let flags = self.is_train.as_ref().ok_or_else(|| {
             SignalError::InvalidData("the feature table has no train/test column".into())
         })?;
@@ -112,7 +130,10 @@ impl FeatureCsv {
                 n_train + i
             )));
         }
-        Ok(self.dataset.split_at(n_train)?)
+        let split = purged_split(flags.len(), &[n_train], purge)?;
+        let train = self.dataset.slice(split.periods[0].clone())?;
+        let test = self.dataset.slice(split.periods[1].clone())?;
+        Ok((train, test, split))
     }
 }
 
@@ -221,6 +242,7 @@ pub fn parse_feature_csv(
     Ok(FeatureCsv {
         dataset,
         is_train: scol.map(|_| split),
+        label_horizon: spec.label_horizon,
     })
 }
 
@@ -234,6 +256,7 @@ mod tests {
             target: "y".into(),
             timestamp: Some("ts".into()),
             split: Some("is_train".into()),
+            label_horizon: 1,
         }
     }
 
@@ -243,9 +266,38 @@ mod tests {
         let t = parse_feature_csv(csv.as_bytes(), "t.csv", &spec()).unwrap();
         assert_eq!(t.dataset.features()[[0, 0]], 1.5);
         assert_eq!(t.dataset.features()[[2, 1]], 1e-3);
+        // The label of row 2 (ts 2) looks one row ahead, into the test
+        // period: purged.
         let (tr, te) = t.train_test().unwrap();
-        assert_eq!((tr.n_samples(), te.n_samples()), (2, 1));
+        assert_eq!((tr.n_samples(), te.n_samples()), (1, 1));
+        assert_eq!(tr.timestamps().unwrap(), &[1]);
         assert_eq!(te.timestamps().unwrap(), &[3]);
+        let (tr, _, split) = t.train_test_with(Purge::new(0)).unwrap();
+        assert_eq!((tr.n_samples(), split.purged_rows), (2, 0));
+    }
+
+    #[test]
+    fn feature_csv_purges_the_label_horizon_before_the_test_period() {
+        let mut csv = String::from("ts,b,a,y,is_train\n");
+        for i in 0..10 {
+            csv.push_str(&format!("{i},0.5,{i}.5,{},{}\n", i % 2, u8::from(i < 7)));
+        }
+        let spec = FeatureCsvSpec {
+            label_horizon: 3,
+            ..spec()
+        };
+        let t = parse_feature_csv(csv.as_bytes(), "t.csv", &spec).unwrap();
+        let (tr, te) = t.train_test().unwrap();
+        // Rows 0..7 train, 7..10 test; rows 4, 5, 6 look into rows 7..9.
+        assert_eq!(tr.timestamps().unwrap(), &[0, 1, 2, 3]);
+        assert_eq!(te.timestamps().unwrap(), &[7, 8, 9]);
+        // A horizon that leaves no training row is an error, not an empty set.
+        let spec = FeatureCsvSpec {
+            label_horizon: 7,
+            ..spec
+        };
+        let t = parse_feature_csv(csv.as_bytes(), "t.csv", &spec).unwrap();
+        assert!(t.train_test().is_err());
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use labels::{
     LabelSpec, LabeledData, forward_return_labels, labeled_dataset, purged_train_test,
 };
 pub use logistic::LogisticModel;
-pub use model::{Evaluation, FitInfo, JSON_SCHEMA, SignalModel};
+pub use model::{Evaluation, FitInfo, JSON_SCHEMA, SignalModel, SignalSource};
 pub use search::{GridRecord, SearchReport, ThresholdChoice, tune_f1_threshold};
 pub use signal::{Side, Signal, side_confidence};
 pub use tradelog::{Trade, TradeFeatures, parse_trade_log, read_trade_log, trade_dataset};

@@ -46,6 +46,33 @@ pub struct SignalModel {
     /// How the training rows were labelled, so that re-scoring labels the
     /// same way (`None`: not recorded, as in artifacts written before).
     pub(crate) labels: Option<crate::LabelSpec>,
+    /// What the rows were (candle bars or simulated trades).
+    pub(crate) source: SignalSource,
+}
+
+/// What a signal model learnt from; the feature names differ, so a model
+/// is re-scored (and served) only on rows of its own source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalSource {
+    /// Candle bars: the T0 features of a bar, labelled by the sign of the
+    /// forward log return (`P(up)`).
+    #[default]
+    Candles,
+    /// Simulated trades of the backtest bootstrap: the features of a trade
+    /// known at entry ([`crate::TradeFeatures`]), labelled by `pnl > 0`
+    /// (`P(win)`).
+    Trades,
+}
+
+impl SignalSource {
+    /// `"candles"` or `"trades"`, as params and the manifest spell it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Candles => "candles",
+            Self::Trades => "trades",
+        }
+    }
 }
 
 /// Out-of-sample quality of a model on labelled rows.
@@ -98,6 +125,7 @@ impl SignalModel {
             data_fingerprint: Some(train.fingerprint()),
             provenance: None,
             labels: None,
+            source: SignalSource::Candles,
         })
     }
 

@@ -9,7 +9,7 @@
 
 use crate::error::{Result, SignalError};
 use crate::hyperparams::SignalThresholds;
-use crate::model::{ModelJson, SignalModel};
+use crate::model::{ModelJson, SignalModel, SignalSource};
 use crate::search::SearchReport;
 use agent_core::{ArtifactFiles, CoreError, Manifest, ModelInfo, Persist, StandardScaler, npy};
 use std::path::Path;
@@ -54,7 +54,10 @@ impl Persist for SignalModel {
             data_fingerprint: self.data_fingerprint.clone(),
             provenance: self.provenance.clone(),
             feature_names: self.feature_names.clone(),
-            label_order: vec!["down_or_flat".into(), "up".into()],
+            label_order: match self.source {
+                SignalSource::Candles => vec!["down_or_flat".into(), "up".into()],
+                SignalSource::Trades => vec!["loss".into(), "win".into()],
+            },
             metrics: self
                 .metrics
                 .iter()
@@ -65,6 +68,7 @@ impl Persist for SignalModel {
                 "signal_thresholds": self.thresholds,
                 "fit": self.fit_info,
                 "labels": self.labels,
+                "source": self.source,
             }),
         }
     }
@@ -163,8 +167,20 @@ impl Persist for SignalModel {
                 Some(spec)
             }
         };
+        // What the rows were; artifacts written before it was recorded
+        // learnt from candles.
+        let source = match manifest.extra.get("source") {
+            None | Some(serde_json::Value::Null) => SignalSource::Candles,
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| malformed(files, format!("manifest extra.source: {e}")))?,
+        };
+        if source == SignalSource::Trades {
+            crate::TradeFeatures::from_feature_names(&json.feature_names)
+                .map_err(|e| malformed(files, format!("a trades model's features: {e}")))?;
+        }
         Ok(SignalModel {
             labels,
+            source,
             feature_names: json.feature_names,
             scaler: StandardScaler { mean, scale },
             coef,
@@ -214,5 +230,20 @@ impl SignalModel {
     /// manifest, and re-scoring (`cointrainer evaluate`) labels the same way.
     pub fn set_labels(&mut self, labels: Option<crate::LabelSpec>) {
         self.labels = labels;
+    }
+
+    /// What the model learnt from (saved in the manifest's `extra.source`).
+    pub fn source(&self) -> SignalSource {
+        self.source
+    }
+
+    /// Record what the model learnt from; a [`SignalSource::Trades`] model
+    /// must have trade-log feature names.
+    pub fn set_source(&mut self, source: SignalSource) -> Result<()> {
+        if source == SignalSource::Trades {
+            crate::TradeFeatures::from_feature_names(&self.feature_names)?;
+        }
+        self.source = source;
+        Ok(())
     }
 }

@@ -274,6 +274,7 @@ impl SignalValidParams {
             data_fingerprint: Some(train.fingerprint()),
             provenance: None,
             labels: None,
+            source: crate::model::SignalSource::Candles,
         };
         let b = report.best_record();
         model.set_metric("cv_auc", b.mean_cv_auc);

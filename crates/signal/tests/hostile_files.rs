@@ -16,6 +16,7 @@ fn spec() -> FeatureCsvSpec {
         target: "y".into(),
         timestamp: Some("ts".into()),
         split: Some("is_train".into()),
+        label_horizon: 1,
     }
 }
 

@@ -40,8 +40,11 @@ fn main() {
 
 fn t1_grid_best_point_and_test_auc_match_the_sklearn_peer(path: &Path) {
     let table = signal::read_feature_csv(path, &FeatureCsvSpec::t1()).unwrap();
-    let (train, test) = table.train_test().unwrap();
+    // The peer splits at `is_train` without purging the last training
+    // row's one-bar label (the agent's `train_test` purges it).
+    let (train, test, _) = table.train_test_with(agent_core::Purge::new(0)).unwrap();
     assert_eq!((train.n_samples(), test.n_samples()), (46_658, 11_665));
+    assert_eq!(table.train_test().unwrap().0.n_samples(), 46_657);
 
     let t0 = std::time::Instant::now();
     // The peer's folds are scikit-learn's TimeSeriesSplit without a gap, so

@@ -654,9 +654,20 @@ impl MetaTable {
         )
     }
 
-    /// Meta rows from a trade log; see [`TradeWindows`].
+    /// Meta rows from a trade log; see [`TradeWindows`]. The first
+    /// `cfg.train_fraction` of the rows (by decision time) train.
     pub fn from_trades(trades: &[Trade], cfg: &TradeWindows) -> Result<Self> {
-        from_trades(trades, cfg)
+        from_trades(trades, cfg, TradeSplit::Fraction(cfg.train_fraction))
+    }
+
+    /// [`from_trades`](Self::from_trades) split in time at `cut_ts` (epoch
+    /// ms; a backtest's training cut) instead of by `cfg.train_fraction`:
+    /// rows whose target trades have all closed at or before the cut train,
+    /// rows decided after it are the test rows, and rows decided at or
+    /// before it whose target closes after it are dropped (their label
+    /// reaches past the cut, and they decide before it).
+    pub fn from_trades_at_cut(trades: &[Trade], cfg: &TradeWindows, cut_ts: i64) -> Result<Self> {
+        from_trades(trades, cfg, TradeSplit::Cut(cut_ts))
     }
 
     /// The trailing window count of a table built by
@@ -814,7 +825,8 @@ pub fn parse_trade_log(bytes: &[u8], source: &Path) -> Result<Vec<Trade>> {
 
 /// How trade logs become meta rows.
 ///
-/// Per strategy, trades are ordered by entry time. Each row takes `k`
+/// Per symbol and strategy (a strategy's trades on different symbols never
+/// share a window), trades are ordered by entry time. Each row takes `k`
 /// consecutive trades (the trailing window, starting every `stride` trades);
 /// the decision is made when the last of them has closed (time `T`); the
 /// target is the summed return of the next `k` trades entered at or after
@@ -873,20 +885,27 @@ fn regime_codes(trades: &[Trade]) -> BTreeMap<String, f64> {
     out
 }
 
-fn from_trades(trades: &[Trade], cfg: &TradeWindows) -> Result<MetaTable> {
+/// Which trade-log rows train.
+#[derive(Debug, Clone, Copy)]
+enum TradeSplit {
+    /// The first share of the rows by decision time.
+    Fraction(f64),
+    /// Rows whose target ends at or before the time (see
+    /// [`MetaTable::from_trades_at_cut`]).
+    Cut(i64),
+}
+
+fn from_trades(trades: &[Trade], cfg: &TradeWindows, split: TradeSplit) -> Result<MetaTable> {
     if cfg.k == 0 {
         return Err(CoreError::invalid_param("k", 0, "must be at least 1").into());
     }
     if cfg.stride == 0 {
         return Err(CoreError::invalid_param("stride", 0, "must be at least 1").into());
     }
-    if !(cfg.train_fraction > 0.0 && cfg.train_fraction < 1.0) {
-        return Err(CoreError::invalid_param(
-            "train_fraction",
-            cfg.train_fraction,
-            "must be in (0, 1)",
-        )
-        .into());
+    if let TradeSplit::Fraction(f) = split
+        && !(f > 0.0 && f < 1.0)
+    {
+        return Err(CoreError::invalid_param("train_fraction", f, "must be in (0, 1)").into());
     }
     if cfg.bucket_ms <= 0 {
         return Err(
@@ -901,14 +920,26 @@ fn from_trades(trades: &[Trade], cfg: &TradeWindows) -> Result<MetaTable> {
         .into());
     }
     let codes = regime_codes(trades);
-    let mut by_strategy: BTreeMap<&str, Vec<&Trade>> = BTreeMap::new();
+    let strategy_names: Vec<String> = trades
+        .iter()
+        .map(|t| t.strategy.as_str())
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut by_series: BTreeMap<(&str, usize), Vec<&Trade>> = BTreeMap::new();
     for t in trades {
-        by_strategy.entry(t.strategy.as_str()).or_default().push(t);
+        let sid = strategy_names
+            .binary_search_by(|n| n.as_str().cmp(t.strategy.as_str()))
+            .unwrap_or_default();
+        by_series
+            .entry((t.symbol.as_str(), sid))
+            .or_default()
+            .push(t);
     }
-    let strategy_names: Vec<String> = by_strategy.keys().map(|s| s.to_string()).collect();
     // (decision time, strategy, features, target, target end)
     let mut raw: Vec<(i64, usize, [f64; 9], f64, i64)> = Vec::new();
-    for (sid, (_, list)) in by_strategy.iter_mut().enumerate() {
+    for (&(_, sid), list) in by_series.iter_mut() {
         list.sort_by_key(|t| (t.entry_time, t.exit_time));
         let mut i = 0;
         while i + cfg.k <= list.len() {
@@ -962,9 +993,44 @@ fn from_trades(trades: &[Trade], cfg: &TradeWindows) -> Result<MetaTable> {
             cfg.k
         )));
     }
+    // The candidates are the strategies with rows: one whose trades fill
+    // no window (a single buy-and-hold trade) is never scored, and counting
+    // it would leave every decision group incomplete.
+    let present: BTreeSet<usize> = raw.iter().map(|r| r.1).collect();
+    let renumber: BTreeMap<usize, usize> = present
+        .iter()
+        .enumerate()
+        .map(|(new, &old)| (old, new))
+        .collect();
+    let strategy_names: Vec<String> = present
+        .iter()
+        .filter_map(|&i| strategy_names.get(i).cloned())
+        .collect();
+    for r in &mut raw {
+        r.1 = renumber.get(&r.1).copied().unwrap_or(r.1);
+        r.2[0] = r.1 as f64;
+    }
     raw.sort_by_key(|r| (r.0, r.1));
+    let n_train = match split {
+        TradeSplit::Fraction(f) => {
+            ((f * raw.len() as f64).floor() as usize).clamp(1, raw.len() - 1)
+        }
+        TradeSplit::Cut(cut) => {
+            raw.retain(|r| r.0 > cut || r.4 <= cut);
+            let n_train = raw.partition_point(|r| r.0 <= cut);
+            if n_train == 0 || n_train == raw.len() {
+                return Err(MetaSelectorError::NotEnoughData(format!(
+                    "{} trades give {n_train} meta rows whose target closes by the cut at {cut} \
+                     and {} decided after it (k = {}); both are needed",
+                    trades.len(),
+                    raw.len() - n_train,
+                    cfg.k
+                )));
+            }
+            n_train
+        }
+    };
     let n = raw.len();
-    let n_train = ((cfg.train_fraction * n as f64).floor() as usize).clamp(1, n - 1);
     let mut x = Array2::zeros((n, TRADE_FEATURES.len()));
     let mut target = Vec::with_capacity(n);
     let mut rows = Vec::with_capacity(n);
@@ -1219,5 +1285,82 @@ mod tests {
             (m - 0.01).abs() > 1e-12 && (m + 0.02).abs() > 1e-12
         });
         assert!(crossed, "the unpooled reading mixes series in its lags");
+    }
+
+    fn trade(symbol: &str, entry: i64, exit: i64, pnl_pct: f64) -> Trade {
+        Trade {
+            symbol: symbol.into(),
+            strategy: "s".into(),
+            regime: "1".into(),
+            side: "long".into(),
+            entry_time: entry,
+            exit_time: exit,
+            entry_price: 100.0,
+            exit_price: 100.0,
+            size: 1.0,
+            fees: 0.0,
+            pnl: pnl_pct,
+            pnl_pct,
+            bars_held: 1,
+        }
+    }
+
+    #[test]
+    fn trade_windows_stay_inside_one_symbol_and_split_at_the_cut() {
+        // Two symbols trading the same strategy at interleaved times: a
+        // window of k = 2 trades never takes one trade of each.
+        let mut trades = Vec::new();
+        for i in 0..12i64 {
+            trades.push(trade("A", 10 * i, 10 * i + 5, 1.0));
+            trades.push(trade("B", 10 * i + 2, 10 * i + 7, -1.0));
+        }
+        let cfg = TradeWindows {
+            k: 2,
+            stride: 2,
+            train_fraction: 0.5,
+            bucket_ms: 1,
+        };
+        let t = MetaTable::from_trades(&trades, &cfg).unwrap();
+        // tr_mean is +1% for every window of A and -1% for every one of B.
+        let mean = t
+            .feature_names()
+            .iter()
+            .position(|n| n == "tr_mean")
+            .unwrap();
+        for i in 0..t.n_rows() {
+            let m = t.features()[[i, mean]];
+            assert!((m.abs() - 0.01).abs() < 1e-12, "row {i}: {m}");
+            assert!((t.target()[i] - 2.0 * m).abs() < 1e-12, "row {i}");
+        }
+        // At a cut: rows whose target closes by the cut train, rows decided
+        // after it test, and a row deciding before it whose target closes
+        // after it is in neither.
+        let cut = 60;
+        let t = MetaTable::from_trades_at_cut(&trades, &cfg, cut).unwrap();
+        let straddling = (0..t.n_rows())
+            .filter(|&i| t.decision_time()[i] <= cut && t.target_end()[i] > cut)
+            .count();
+        assert_eq!(straddling, 0);
+        for i in 0..t.n_rows() {
+            assert_eq!(t.is_train()[i], t.decision_time()[i] <= cut, "row {i}");
+            if t.is_train()[i] {
+                assert!(t.target_end()[i] <= cut, "row {i}");
+            }
+        }
+        assert!(t.n_train() > 0 && t.n_train() < t.n_rows());
+        let full = MetaTable::from_trades(&trades, &cfg).unwrap();
+        assert!(
+            t.n_rows() < full.n_rows(),
+            "the row straddling the cut is dropped"
+        );
+        assert!(MetaTable::from_trades_at_cut(&trades, &cfg, 0).is_err());
+        // A strategy whose trades fill no window is no candidate.
+        let mut with_single = trades.clone();
+        with_single.push(Trade {
+            strategy: "buy_hold".into(),
+            ..trade("A", 0, 119, 5.0)
+        });
+        let t = MetaTable::from_trades(&with_single, &cfg).unwrap();
+        assert_eq!(t.strategy_names(), ["s"]);
     }
 }

@@ -5,7 +5,7 @@ use crate::live::error::LiveError;
 use crate::live::features::{LIVE_FEATURES, t0_column};
 use crate::live::load::LiveModel;
 use crate::live::slot::Origin;
-use meta_selector::{META_FEATURES, MetaSelector, TrailingStats};
+use meta_selector::{META_FEATURES, MetaSelector, TRADE_FEATURES, TrailingStats};
 use std::collections::VecDeque;
 
 impl LiveModel for MetaSelector {
@@ -54,7 +54,23 @@ pub struct LiveMetaSelector {
 impl LiveMetaSelector {
     /// Serve `model` with the trailing window count recorded at training
     /// (models trained on `MetaTable::from_strategy_returns` store it).
+    /// A model of trade statistics (`inputs = "trades"`,
+    /// `MetaTable::from_trades`) is refused: live ranking builds per-window
+    /// features only.
     pub fn from_model(model: MetaSelector, origin: Origin) -> Result<Self, LiveError> {
+        if model
+            .feature_names()
+            .iter()
+            .map(String::as_str)
+            .eq(TRADE_FEATURES)
+        {
+            return Err(LiveError::Incompatible {
+                agent: "meta-selector",
+                why: "the model was trained on trade statistics (inputs = \"trades\"); live \
+                      ranking serves models of per-window strategy returns (inputs = \"returns\")"
+                    .into(),
+            });
+        }
         let lookback = model.lookback().ok_or_else(|| LiveError::Incompatible {
             agent: "meta-selector",
             why: "the model records no lookback (trained on trade logs, imported, or \

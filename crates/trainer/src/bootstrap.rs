@@ -238,6 +238,81 @@ pub fn strategy_returns(
     Ok((returns, strategies))
 }
 
+/// What one bootstrap run produced (nothing written yet).
+pub struct BootstrapRun {
+    /// The pooled per-window returns table.
+    pub returns: StrategyReturns,
+    /// The backtest report of the same strategies over every series: its
+    /// trade log is what the trade-learning agents train on.
+    pub report: backtest::BacktestReport,
+    /// The end of the training span (`backtest::pooled_cut_ts`): the agent
+    /// strategies learnt from bars at or before it, so only trades whose
+    /// exit is at or before it may train a model; trades entered after it
+    /// are the test trades.
+    pub cut_ts: i64,
+    /// Each series' instrument name in the report (its symbol, or
+    /// `<symbol>_<timeframe>` when the symbol has several timeframes) and
+    /// timeframe, in the order of the data.
+    pub instrument_series: Vec<(String, String)>,
+}
+
+/// Run the bootstrap over every series of `data` without writing anything.
+pub fn run(data: &MarketData, opts: &BootstrapOptions) -> Result<BootstrapRun, TrainError> {
+    let (returns, strategies) = strategy_returns(data, opts)?;
+    let series: Vec<(&str, &Candles)> = data.series.iter().map(|(s, c)| (s.as_str(), c)).collect();
+    let cut_ts = backtest::pooled_cut_ts(&series, &opts.window)?;
+    // One instrument per series: the symbol, or `<symbol>_<timeframe>` when
+    // the symbol has several timeframes.
+    let instrument_series: Vec<(String, String)> = data
+        .series
+        .iter()
+        .map(|(s, c)| {
+            let tf = c
+                .interval_ms()
+                .map(market::format_interval)
+                .unwrap_or_default();
+            if data.series.iter().filter(|(o, _)| o == s).count() > 1 {
+                (format!("{s}_{tf}"), tf)
+            } else {
+                (s.clone(), tf)
+            }
+        })
+        .collect();
+    let instruments: Vec<Instrument<'_>> = data
+        .series
+        .iter()
+        .zip(&instrument_series)
+        .map(|((_, c), (name, _))| Instrument::new(name, c))
+        .collect();
+    let report = Backtest::new(BacktestParams::new().fee_bps(opts.fee_bps))?
+        .run(&instruments, &strategies)?;
+    Ok(BootstrapRun {
+        returns,
+        report,
+        cut_ts,
+        instrument_series,
+    })
+}
+
+impl BootstrapRun {
+    /// Write the outputs (see the module docs) into `dir`.
+    pub fn write_dir(&self, dir: &Path) -> Result<(), TrainError> {
+        self.returns.write_csv(&dir.join("strategy_returns.csv"))?;
+        self.report.write_dir(dir)?;
+        let series: Vec<(&str, &str)> = self
+            .instrument_series
+            .iter()
+            .map(|(n, tf)| (n.as_str(), tf.as_str()))
+            .collect();
+        backtest::write_strategy_pnl_by_series(
+            &dir.join("strategy_pnl_by_series.csv"),
+            &self.report.trades,
+            &series,
+        )?;
+        Ok(())
+    }
+}
+
 /// Run the bootstrap over every series of `data` and write its outputs to
 /// `dir` (see the module docs). Returns the pooled returns table.
 pub fn bootstrap(
@@ -245,49 +320,7 @@ pub fn bootstrap(
     opts: &BootstrapOptions,
     dir: &Path,
 ) -> Result<StrategyReturns, TrainError> {
-    let (returns, strategies) = strategy_returns(data, opts)?;
-    returns.write_csv(&dir.join("strategy_returns.csv"))?;
-    // One instrument per series: the symbol, or `<symbol>_<timeframe>` when
-    // the symbol has several timeframes.
-    let timeframes: Vec<String> = data
-        .series
-        .iter()
-        .map(|(_, c)| {
-            c.interval_ms()
-                .map(market::format_interval)
-                .unwrap_or_default()
-        })
-        .collect();
-    let names: Vec<String> = data
-        .series
-        .iter()
-        .zip(&timeframes)
-        .map(|((s, _), tf)| {
-            if data.series.iter().filter(|(o, _)| o == s).count() > 1 {
-                format!("{s}_{tf}")
-            } else {
-                s.clone()
-            }
-        })
-        .collect();
-    let instruments: Vec<Instrument<'_>> = data
-        .series
-        .iter()
-        .zip(&names)
-        .map(|((_, c), n)| Instrument::new(n, c))
-        .collect();
-    let report = Backtest::new(BacktestParams::new().fee_bps(opts.fee_bps))?
-        .run(&instruments, &strategies)?;
-    report.write_dir(dir)?;
-    let series: Vec<(&str, &str)> = names
-        .iter()
-        .zip(&timeframes)
-        .map(|(n, tf)| (n.as_str(), tf.as_str()))
-        .collect();
-    backtest::write_strategy_pnl_by_series(
-        &dir.join("strategy_pnl_by_series.csv"),
-        &report.trades,
-        &series,
-    )?;
-    Ok(returns)
+    let run = run(data, opts)?;
+    run.write_dir(dir)?;
+    Ok(run.returns)
 }

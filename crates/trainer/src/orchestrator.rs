@@ -229,8 +229,9 @@ impl Orchestrator {
         agent_core::cancel::check()?;
         progress(LOAD_END);
         // (symbols published under, the data they train on)
+        let needs = agent.bootstrap_for(&params)?;
         let units: Vec<(Vec<String>, MarketData)> = if symbols.len() == 1
-            || (agent.bootstrap() == Bootstrap::StrategyReturns && !spec.per_symbol)
+            || (needs != Bootstrap::Candles && !spec.per_symbol)
         {
             vec![(symbols, data)]
         } else {
@@ -290,9 +291,10 @@ impl Orchestrator {
             many => many.join("+"),
         };
         let report_dir = self.new_report_dir(agent.name(), &report_name)?;
-        let returns = match agent.bootstrap() {
+        // An agent that learns from the bootstrap's trades runs it itself.
+        let returns = match agent.bootstrap_for(params)? {
             Bootstrap::StrategyReturns => Some(bootstrap(data, &report_dir.join("bootstrap"))?),
-            Bootstrap::Candles => None,
+            Bootstrap::Candles | Bootstrap::Trades => None,
         };
         agent_core::cancel::check()?;
         progress(BOOT_END);
@@ -447,7 +449,7 @@ impl Orchestrator {
                     &WindowSpec::spec_t2(),
                 )?)
             }
-            Bootstrap::Candles => None,
+            Bootstrap::Candles | Bootstrap::Trades => None,
         };
         let mut metrics = a.evaluate(&blob, &data, returns.as_ref(), None)?.metrics;
         let (manifest, _) = agent_core::persist::from_blob(&blob)?;

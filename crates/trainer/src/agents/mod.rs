@@ -48,6 +48,28 @@ pub enum Bootstrap {
     Candles,
     /// Per-window strategy returns from a backtest of the shipped strategies.
     StrategyReturns,
+    /// The trade log of the whole-bot bootstrap (the simulated trades of
+    /// every strategy over every series). The agent runs the bootstrap
+    /// itself ([`crate::bootstrap::run`], through [`bootstrap_trades`]),
+    /// since it needs the trades and the training cut, not the returns
+    /// table, and writes its outputs into `out_dir/bootstrap`.
+    Trades,
+}
+
+/// The whole-bot bootstrap of `data` (default options) for an agent that
+/// learns from its trades, its outputs written into `out_dir/bootstrap`
+/// when `out_dir` is given (training; re-scoring writes nothing).
+pub fn bootstrap_trades(
+    data: &MarketData,
+    out_dir: Option<&Path>,
+) -> Result<crate::bootstrap::BootstrapRun, TrainError> {
+    let run = crate::bootstrap::run(data, &crate::bootstrap::BootstrapOptions::default())?;
+    if let Some(dir) = out_dir {
+        let dir = dir.join("bootstrap");
+        std::fs::create_dir_all(&dir).map_err(|e| TrainError::io(&dir, e))?;
+        run.write_dir(&dir)?;
+    }
+    Ok(run)
 }
 
 /// Everything a training run gets.
@@ -104,6 +126,14 @@ pub trait AgentTrainer: Send + Sync {
     /// One line for `--help`, the menu and `GET /healthz`.
     fn describe(&self) -> &'static str;
     fn bootstrap(&self) -> Bootstrap;
+    /// What the agent needs when trained with `params` (an agent whose
+    /// input a parameter chooses answers per params; bad values are
+    /// errors). Models record their input, so re-scoring a saved model asks
+    /// [`bootstrap`](Self::bootstrap), the default input.
+    fn bootstrap_for(&self, params: &Map<String, Value>) -> Result<Bootstrap, TrainError> {
+        let _ = params;
+        Ok(self.bootstrap())
+    }
     /// The out-of-sample metric that decides promotion, and its direction.
     fn promote_metric(&self) -> (&'static str, Direction);
     /// Parameter keys accepted in `params` (for messages and docs).

@@ -25,7 +25,7 @@ use crate::jobs::{DataSpec, JobOutcome, JobRunner, JobSpec, PublishedModel};
 use crate::promotion::{self, Contest, PromoteRule};
 use agent_core::Direction;
 use agent_core::persist::{CandleFile, Provenance, read_dir, to_blob};
-use backtest::{StrategyReturns, WindowSpec, spec_t2_strategies};
+use backtest::StrategyReturns;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -441,14 +441,15 @@ impl Orchestrator {
         };
         let data = load_data(data)?;
         let returns = match a.bootstrap() {
-            Bootstrap::StrategyReturns => {
-                let (_, c) = data.primary()?;
-                Some(StrategyReturns::compute(
-                    c,
-                    &spec_t2_strategies(),
-                    &WindowSpec::spec_t2(),
-                )?)
-            }
+            // The table the selection models train on (the whole bot over
+            // every series of the data).
+            Bootstrap::StrategyReturns => Some(
+                crate::bootstrap::strategy_returns(
+                    &data,
+                    &crate::bootstrap::BootstrapOptions::default(),
+                )?
+                .0,
+            ),
             Bootstrap::Candles | Bootstrap::Trades => None,
         };
         let mut metrics = a.evaluate(&blob, &data, returns.as_ref(), None)?.metrics;

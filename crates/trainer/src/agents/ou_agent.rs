@@ -130,17 +130,17 @@ impl AgentTrainer for OuMeanAgent {
             .params()
             .rolling(prices, 2)
             .map_err(|e| agent_err(AGENT, &e))?;
+        // The fee the model's test metrics were computed with (0.001, the
+        // default, for models that did not record it).
+        let fee = model.metrics().get("test_fee").copied().unwrap_or(0.001);
         let Some(s) = slice else {
-            let r = ou_mean::evaluate(prices, &sig, 0..prices.len(), 0.001)
+            let r = ou_mean::evaluate(prices, &sig, 0..prices.len(), fee)
                 .map_err(|e| agent_err(AGENT, &e))?;
             return Ok(Evaluation {
                 metrics: num_metrics(r.to_metrics("")),
                 paired: None,
             });
         };
-        // The fee the model's test metrics were computed with (0.001, the
-        // default, for models that did not record it).
-        let fee = model.metrics().get("test_fee").copied().unwrap_or(0.001);
         let rows = s.rows(&candles.ts);
         if rows.is_empty() {
             return Err(empty_slice(AGENT, s));

@@ -256,6 +256,37 @@ pub struct BootstrapRun {
     pub instrument_series: Vec<(String, String)>,
 }
 
+/// The SPEC volatility-tercile regime written on the bootstrap's trades,
+/// its cut points fit on each symbol's bars at or before the training cut
+/// (the backtest's default fits them on the first 80% of each symbol's
+/// bars, which can reach past the pooled cut): a trade's regime is a
+/// feature of the models that learn from trades.
+struct TrainSpanRegime {
+    inner: backtest::VolTercileLabeler,
+    cut_ts: i64,
+}
+
+impl backtest::RegimeLabeler for TrainSpanRegime {
+    fn name(&self) -> &str {
+        "vol_tercile"
+    }
+    fn min_history(&self) -> usize {
+        backtest::RegimeLabeler::min_history(&self.inner)
+    }
+    fn fit(&self, train: &Candles) -> backtest::Result<Box<dyn backtest::FittedRegime>> {
+        let n = train.ts.partition_point(|&t| t <= self.cut_ts);
+        // A symbol with too few bars before the cut makes no trade that
+        // closes by it (its first decision comes after the cut), so none of
+        // its trades trains a model: its cut points come from its first 80%.
+        let n = if n > self.inner.window() {
+            n
+        } else {
+            (train.len() * 4 / 5).max(1)
+        };
+        backtest::RegimeLabeler::fit(&self.inner, &train.slice(0..n.min(train.len())))
+    }
+}
+
 /// Run the bootstrap over every series of `data` without writing anything.
 pub fn run(data: &MarketData, opts: &BootstrapOptions) -> Result<BootstrapRun, TrainError> {
     let (returns, strategies) = strategy_returns(data, opts)?;
@@ -284,8 +315,17 @@ pub fn run(data: &MarketData, opts: &BootstrapOptions) -> Result<BootstrapRun, T
         .zip(&instrument_series)
         .map(|((_, c), (name, _))| Instrument::new(name, c))
         .collect();
-    let report = Backtest::new(BacktestParams::new().fee_bps(opts.fee_bps))?
-        .run(&instruments, &strategies)?;
+    let regime = TrainSpanRegime {
+        inner: backtest::VolTercileLabeler::default(),
+        cut_ts,
+    };
+    // Every bar goes to the labeller, which keeps those up to the cut.
+    let report = Backtest::new(
+        BacktestParams::new()
+            .fee_bps(opts.fee_bps)
+            .regime_train_fraction(1.0),
+    )?
+    .run_with_labeler(&instruments, &strategies, &regime)?;
     Ok(BootstrapRun {
         returns,
         report,

@@ -52,7 +52,7 @@ fn two_symbols_publish_a_model_each() {
     let symbols: Vec<&str> = out.iter().map(|o| o.symbol.as_str()).collect();
     assert_eq!(symbols, ["AAAUSDT", "BBBUSDT"]);
     for o in &out {
-        assert_eq!(files_of(&o.provenance), [o.symbol.clone()]);
+        assert_eq!(files_of(&o.provenance), std::slice::from_ref(&o.symbol));
         assert!(o.promoted);
         assert_ne!(out[0].report_dir, out[1].report_dir);
     }
@@ -99,7 +99,7 @@ fn two_symbols_publish_a_model_each() {
         .train(&job("linucb", vec![a, b], true), &|_| {})
         .unwrap();
     for o in &out {
-        assert_eq!(files_of(&o.provenance), [o.symbol.clone()]);
+        assert_eq!(files_of(&o.provenance), std::slice::from_ref(&o.symbol));
     }
 }
 

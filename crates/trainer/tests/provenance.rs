@@ -109,7 +109,7 @@ fn a_real_data_run_records_each_files_fingerprint_and_span_and_publishes_under_i
     };
     let e = job_symbol(&spec(None)).unwrap_err().to_string();
     assert!(
-        e.contains("ETHUSDT, SOLUSDT") && e.contains("--symbol"),
+        e.contains("SOLUSDT, ETHUSDT") && e.contains("--symbol"),
         "{e}"
     );
     assert_eq!(job_symbol(&spec(Some("GLOBAL"))).unwrap(), "GLOBAL");

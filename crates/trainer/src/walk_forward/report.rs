@@ -367,7 +367,7 @@ pub fn write(report: &Report, run: &WalkForward, dir: &Path) -> Result<Vec<PathB
     // folds.csv: one row per fold and series, each variant's compounded
     // return over the fold's test windows.
     let mut f = String::from(
-        "fold,train_from,test_from,test_to,symbol,timeframe,windows,best_on_train,hindsight",
+        "fold,train_from,test_from,test_to,symbol,timeframe,windows,best_on_train_strategy,hindsight_strategy",
     );
     let variants: Vec<String> = report
         .tracks

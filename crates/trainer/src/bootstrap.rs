@@ -15,7 +15,10 @@
 //! strategies over every series (`trades.csv` with a `symbol` column,
 //! `strategy_pnl.csv` over all series in its usual layout,
 //! `strategy_pnl_by_series.csv` keyed by symbol and timeframe, equity
-//! curves; see the backtest crate's FORMATS.md).
+//! curves; see the backtest crate's FORMATS.md). The regime on each trade
+//! is the volatility tercile with cut points fit on the symbol's bars at or
+//! before the cut, since the agents that learn from the trade log ([`run`])
+//! take it as a feature.
 
 use crate::agents::MarketData;
 use crate::error::TrainError;

@@ -109,11 +109,16 @@ fn train_agent(
     dir: &Path,
 ) -> Result<PathBuf, TrainError> {
     let agent = agents::get(name)?;
-    let params = opts
+    let mut params = opts
         .agent_params
         .get(name)
         .cloned()
         .unwrap_or_else(Map::new);
+    // Folds already run in parallel, one per core: LightGBM's own threads
+    // would only contend with them (unless the user asked for threads).
+    if matches!(name, "regime" | "meta-selector") && !params.contains_key("num_threads") {
+        params.insert("num_threads".into(), 1.into());
+    }
     let trained = agent.train(&TrainCtx {
         data,
         returns,

@@ -9,6 +9,8 @@ use super::*;
 use agent_core::{ParamGuard, Persist, metrics};
 use meta_selector::{GridParallelism, MetaSelector, MetaTable, TradeWindows, TreeParams};
 
+/// The promotion metric (also among a sliced evaluation's metrics).
+const PROMOTE: &str = "test_selection_mean_return";
 const AGENT: &str = "meta-selector";
 const LOCAL: [&str; 5] = [
     "inputs",
@@ -117,7 +119,7 @@ impl AgentTrainer for MetaSelectorAgent {
         })
     }
     fn promote_metric(&self) -> (&'static str, Direction) {
-        ("test_selection_mean_return", Direction::Maximize)
+        (PROMOTE, Direction::Maximize)
     }
     fn param_keys(&self) -> Vec<&'static str> {
         let mut k = vec![
@@ -395,7 +397,7 @@ fn score_rows(
         i = j;
     }
     Ok(Evaluation {
-        metrics: with_promote_metric(metrics, "test_selection_mean_return"),
+        metrics: with_promote_metric(metrics, PROMOTE),
         paired: Some(PairedScores {
             name: "selected_return".into(),
             ts,

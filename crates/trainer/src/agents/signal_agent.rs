@@ -7,6 +7,8 @@ use super::*;
 use agent_core::{Fit, ParamGuard, Persist};
 use signal::{LabelSpec, SignalModel, SignalParams, SignalSource, TradeFeatures};
 
+/// The promotion metric (also among a sliced evaluation's metrics).
+const PROMOTE: &str = "test_auc";
 const AGENT: &str = "signal";
 /// Trainer-level keys: what the rows are, label horizon and dead zone, test
 /// share (the last three for candles only).
@@ -53,7 +55,7 @@ impl AgentTrainer for SignalAgent {
         })
     }
     fn promote_metric(&self) -> (&'static str, Direction) {
-        ("test_auc", Direction::Maximize)
+        (PROMOTE, Direction::Maximize)
     }
     fn param_keys(&self) -> Vec<&'static str> {
         let mut k = vec![
@@ -393,7 +395,7 @@ fn evaluate_on_trades(
     let y = ds.targets().to_vec();
     let values = neg_log_loss(&p, &y)?;
     Ok(Evaluation {
-        metrics: with_promote_metric(metrics, "test_auc"),
+        metrics: with_promote_metric(metrics, PROMOTE),
         paired: Some(PairedScores {
             name: "neg_log_loss".into(),
             ts: rows.iter().map(|t| t.entry_time).collect(),

@@ -998,3 +998,57 @@ fn walk_for(dir: &Path, name: &str) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A JSON job over candle files of two symbols, through the real
+/// orchestrator: one model per symbol, listed in the outcome, each decided
+/// by the same-slice rule; `promote` and `per_symbol` reach the job.
+#[test]
+fn a_job_over_two_symbols_publishes_one_model_per_symbol() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let walk = |seed: u64| -> Vec<f64> {
+        let mut rng = agent_core::SplitMix64::new(seed);
+        (0..2_500).map(|_| 0.008 * rng.next_normal()).collect()
+    };
+    test_support::candles::write_hourly(&data, "AAAUSDT-1h.csv", &walk(1));
+    test_support::candles::write_hourly(&data, "BBBUSDT-1h.csv", &walk(2));
+    let orch = Orchestrator::new(OrchestratorConfig::local(&dir.path().join("store")));
+    let mut config = test_config(dir.path(), Some("t"), 4);
+    config.data_roots = DataRoots::new(vec![data]);
+    let srv = start_with(Arc::new(orch), config, dir);
+    let files = json!({"csv_files": {"paths": ["AAAUSDT-1h.csv", "BBBUSDT-1h.csv"]}});
+    let (st, v) = json_post(
+        srv.addr,
+        "t",
+        json!({"agent": "signal", "data": files, "promote": "same-slice"}),
+    );
+    assert_eq!(st, 202, "{v}");
+    let job = wait_done(srv.addr, "t", v["job_id"].as_u64().unwrap());
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let published = job["outcome"]["published"].as_array().unwrap();
+    let symbols: Vec<&str> = published
+        .iter()
+        .map(|p| p["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(symbols, ["AAAUSDT", "BBBUSDT"], "{job}");
+    assert!(published.iter().all(|p| p["promoted"] == true), "{job}");
+
+    // A misspelt rule is refused before anything runs.
+    let (st, v) = json_post(
+        srv.addr,
+        "t",
+        json!({"agent": "linucb", "data": files, "promote": "sometimes"}),
+    );
+    assert_eq!(st, 422, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("same-slice"), "{v}");
+    // Per-symbol selectors on request.
+    let (st, v) = json_post(
+        srv.addr,
+        "t",
+        json!({"agent": "linucb", "data": files, "per_symbol": true}),
+    );
+    assert_eq!(st, 202, "{v}");
+    let job = wait_done(srv.addr, "t", v["job_id"].as_u64().unwrap());
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["outcome"]["published"].as_array().unwrap().len(), 2);
+}

@@ -230,16 +230,15 @@ impl Orchestrator {
         progress(LOAD_END);
         // (symbols published under, the data they train on)
         let needs = agent.bootstrap_for(&params)?;
-        let units: Vec<(Vec<String>, MarketData)> = if symbols.len() == 1
-            || (needs != Bootstrap::Candles && !spec.per_symbol)
-        {
-            vec![(symbols, data)]
-        } else {
-            symbols
-                .iter()
-                .map(|s| (vec![s.clone()], data_of_symbol(&data, s)))
-                .collect()
-        };
+        let units: Vec<(Vec<String>, MarketData)> =
+            if symbols.len() == 1 || (needs != Bootstrap::Candles && !spec.per_symbol) {
+                vec![(symbols, data)]
+            } else {
+                symbols
+                    .iter()
+                    .map(|s| (vec![s.clone()], data_of_symbol(&data, s)))
+                    .collect()
+            };
         let n_units = units.len() as f64;
         let mut outcomes = Vec::new();
         for (u, (publish_as, data)) in units.into_iter().enumerate() {

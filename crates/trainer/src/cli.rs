@@ -254,6 +254,9 @@ pub struct WalkForwardArgs {
     /// Fee per unit of position change (0.001 = 0.1%).
     #[arg(long, default_value_t = 0.001)]
     pub fee: f64,
+    /// Slippage per unit of position change, charged like the fee.
+    #[arg(long, default_value_t = 0.0)]
+    pub slippage: f64,
     /// Seed of the random baseline.
     #[arg(long, default_value_t = 42)]
     pub random_seed: u64,

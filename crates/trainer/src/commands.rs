@@ -809,6 +809,7 @@ pub fn walk_forward(
             args.agents.iter().map(|s| s.trim().to_string()).collect()
         },
         fee_per_unit: args.fee,
+        slippage_per_unit: args.slippage,
         seed: args.random_seed,
         agent_params: app.orch.config().agent_params.clone(),
     };

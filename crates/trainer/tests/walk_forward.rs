@@ -224,6 +224,25 @@ fn a_run_is_reproducible_bit_for_bit_and_writes_its_outputs() {
     for p in pngs {
         assert_eq!(&std::fs::read(p).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
     }
+    // A variant that holds one strategy through a fold earns exactly that
+    // strategy's returns; a switch pays for its position change, so a
+    // selector differs from its picks' returns only where it switched.
+    for f in &a.folds {
+        for s in &f.series {
+            let best = &s.choices["best_on_train"];
+            for (i, r) in s.variants["best_on_train"].iter().enumerate() {
+                assert!((r - s.returns[i][best[i]]).abs() < 1e-12);
+            }
+            let picks = &s.choices["linucb"];
+            for (i, r) in s.variants["linucb"].iter().enumerate() {
+                if i == 0 || picks[i] == picks[i - 1] {
+                    assert!((r - s.returns[i][picks[i]]).abs() < 1e-12, "window {i}");
+                }
+            }
+            assert!(s.turnover["linucb"].iter().all(|t| *t >= 0.0));
+        }
+    }
+    assert!(summary.lines().next().unwrap().ends_with(",turnover,fees"));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("out-a/summary.json")).unwrap())
             .unwrap();

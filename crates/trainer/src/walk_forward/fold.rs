@@ -42,6 +42,11 @@ pub struct SeriesResult {
     pub variants: BTreeMap<String, Vec<f64>>,
     /// The strategy each choosing variant took per test window.
     pub choices: BTreeMap<String, Vec<usize>>,
+    /// Position changes (sum of |change|, in units of the position) per
+    /// test window of every variant and strategy, switches included.
+    pub turnover: BTreeMap<String, Vec<f64>>,
+    /// Fee plus slippage charged per unit of position change.
+    pub cost_per_unit: f64,
     /// Regime label of each test window (0 low, 1 medium, 2 high volatility)
     /// and where it came from (`regime agent` or `volatility tercile`).
     pub regime: Vec<u8>,
@@ -137,7 +142,7 @@ pub(super) fn run_fold(
     dir: &Path,
 ) -> Result<Option<FoldResult>, TrainError> {
     let window = WindowSpec {
-        fee_per_unit: opts.fee_per_unit,
+        fee_per_unit: opts.fee_per_unit + opts.slippage_per_unit,
         cut_ts: Some(fold.test_from - 1),
         ..WindowSpec::spec_t2()
     };
@@ -159,7 +164,7 @@ pub(super) fn run_fold(
         window,
         ..BootstrapOptions::default()
     };
-    let (returns, _) = bootstrap::strategy_returns(&fdata, &bopts)?;
+    let (returns, strategies) = bootstrap::strategy_returns(&fdata, &bopts)?;
     if returns.n_train == 0 || returns.n_train == returns.len() {
         return Ok(None);
     }
@@ -203,8 +208,22 @@ pub(super) fn run_fold(
             .interval_ms()
             .map(market::format_interval)
             .unwrap_or_default();
+        // Every strategy's position after each bar, as the returns table
+        // was computed from them: the variants follow these paths.
+        let positions: Vec<Vec<i8>> = strategies
+            .iter()
+            .map(|st| {
+                backtest::target_positions_mtf(st.as_ref(), candles, window.start)
+                    .map(|ps| ps.iter().map(|p| p.sign()).collect())
+            })
+            .collect::<Result<_, _>>()?;
+        let paths = Paths {
+            close: &candles.close,
+            positions: &positions,
+            cost: window.fee_per_unit,
+        };
         if let Some(r) = trade_series(
-            symbol, &timeframe, candles, &returns, &models, &loader, fold, opts,
+            symbol, &timeframe, candles, &returns, &paths, &models, &loader, fold, opts,
         )? {
             series.push(r);
         }
@@ -214,6 +233,55 @@ pub(super) fn run_fold(
         series,
         trained,
     }))
+}
+
+/// The position paths of one series' strategies, to follow a sequence of
+/// choices bar by bar under the returns table's bar model: a position
+/// decided at the close of bar `t` earns bar `t + 1`'s return, and every
+/// change costs `cost` per unit, a switch between strategies included.
+struct Paths<'a> {
+    close: &'a [f64],
+    /// `positions[k][t]`: strategy `k`'s position after bar `t`.
+    positions: &'a [Vec<i8>],
+    cost: f64,
+}
+
+impl Paths<'_> {
+    /// Per test window: the compounded net return and the turnover of
+    /// holding strategy `picks[i]`'s positions through window `rows[i]`.
+    /// Across adjacent windows the previous choice's position is carried
+    /// in, so a switch pays for its position change; after a gap the
+    /// window starts from its own strategy's position.
+    fn follow(&self, r: &StrategyReturns, rows: &[usize], picks: &[usize]) -> (Vec<f64>, Vec<f64>) {
+        let p = |k: usize, t: usize| f64::from(self.positions[k][t]);
+        let mut rets = Vec::with_capacity(rows.len());
+        let mut turns = Vec::with_capacity(rows.len());
+        let mut held: Option<(usize, usize)> = None;
+        for (&w, &k) in rows.iter().zip(picks) {
+            let (first, last) = (r.first_bar[w], r.last_bar[w]);
+            let before = match held {
+                Some((end, kp)) if end + 1 == first => kp,
+                _ => k,
+            };
+            let (mut growth, mut turn) = (1.0, 0.0);
+            for t in first.max(2)..=last {
+                let now = p(k, t - 1);
+                let prev = if t == first {
+                    p(before, t - 2)
+                } else {
+                    p(k, t - 2)
+                };
+                let change = (now - prev).abs();
+                growth *=
+                    1.0 + now * (self.close[t] / self.close[t - 1] - 1.0) - self.cost * change;
+                turn += change;
+            }
+            rets.push(growth - 1.0);
+            turns.push(turn);
+            held = Some((last, k));
+        }
+        (rets, turns)
+    }
 }
 
 /// Index of each name of `names` in `strategies`.
@@ -257,6 +325,7 @@ fn trade_series(
     timeframe: &str,
     candles: &Candles,
     r: &StrategyReturns,
+    paths: &Paths<'_>,
     models: &BTreeMap<&str, PathBuf>,
     loader: &Loader,
     fold: &Fold,
@@ -341,15 +410,11 @@ fn trade_series(
     let ret = |w: usize, s: usize| r.returns[w][s];
     let mut variants: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut choices: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut turnover: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut record = |name: &str, picks: Vec<usize>| {
-        variants.insert(
-            name.to_string(),
-            test_rows
-                .iter()
-                .zip(&picks)
-                .map(|(&w, &s)| ret(w, s))
-                .collect(),
-        );
+        let (rets, turns) = paths.follow(r, &test_rows, &picks);
+        variants.insert(name.to_string(), rets);
+        turnover.insert(name.to_string(), turns);
         choices.insert(name.to_string(), picks);
     };
 
@@ -469,6 +534,12 @@ fn trade_series(
         record("ppo", picks);
     }
 
+    for (kk, name) in r.strategies.iter().enumerate() {
+        turnover.insert(
+            name.clone(),
+            paths.follow(r, &test_rows, &vec![kk; test_rows.len()]).1,
+        );
+    }
     let interval = candles.interval_ms().unwrap_or(3_600_000).max(1) as f64;
     Ok(Some(SeriesResult {
         symbol: symbol.to_string(),
@@ -479,6 +550,8 @@ fn trade_series(
         returns: test_rows.iter().map(|&w| r.returns[w].clone()).collect(),
         variants,
         choices,
+        turnover,
+        cost_per_unit: paths.cost,
         regime: test_labels,
         regime_source: if live_regime.is_some() {
             "regime agent"

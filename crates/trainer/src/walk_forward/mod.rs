@@ -82,6 +82,8 @@ pub struct WalkForwardOptions {
     /// Fee per unit of position change in the per-window returns (0.001 =
     /// 0.1%, SPEC T2's).
     pub fee_per_unit: f64,
+    /// Slippage per unit of position change, charged like the fee (0).
+    pub slippage_per_unit: f64,
     /// Seed of the random baseline (the agents use their own seeds).
     pub seed: u64,
     /// Agent parameters (as `[agents.<name>]` of the config).
@@ -98,6 +100,7 @@ impl Default for WalkForwardOptions {
             to: None,
             agents: AGENTS.iter().map(|s| s.to_string()).collect(),
             fee_per_unit: 0.001,
+            slippage_per_unit: 0.0,
             seed: 42,
             agent_params: BTreeMap::new(),
         }

@@ -3,10 +3,10 @@
 //! variant over them, paired comparisons of the selectors with the
 //! baselines, and the CSV, PNG and JSON outputs.
 //!
-//! Returns are per 24-bar window, net of the strategies' own fees (0.1% per
-//! unit of position change by default). A selector's switch from one
-//! strategy to another between windows is not charged an extra fee: the
-//! figures are those of following each chosen strategy's positions.
+//! Returns are per 24-bar window, net of fees and slippage (0.1% per unit
+//! of position change by default): every variant follows its chosen
+//! strategy's positions bar by bar, and a switch between strategies pays
+//! for the position change it makes.
 
 use super::{FoldResult, WalkForward};
 use crate::error::TrainError;
@@ -40,6 +40,10 @@ pub struct Track {
     pub returns: BTreeMap<String, Vec<f64>>,
     /// Choosing variant -> strategy name per window.
     pub choices: BTreeMap<String, Vec<String>>,
+    /// Variant -> position changes per window.
+    pub turnover: BTreeMap<String, Vec<f64>>,
+    /// Fee plus slippage per unit of position change.
+    pub cost_per_unit: f64,
     /// Variants in report order.
     pub order: Vec<String>,
 }
@@ -61,6 +65,12 @@ pub struct Metrics {
     pub hit_rate: f64,
     /// Changes of the chosen strategy between consecutive windows.
     pub switches: Option<usize>,
+    /// Position changes over all windows (units of position; 2 = a full
+    /// round trip from flat to long and back).
+    pub turnover: f64,
+    /// Fees and slippage paid: the sum of every bar's charge, as a
+    /// fraction of equity (`cost per unit x turnover`).
+    pub fees: f64,
 }
 
 /// A selector (or baseline) against a baseline on the same windows.
@@ -108,6 +118,7 @@ pub fn tracks(folds: &[FoldResult]) -> Vec<Track> {
                         symbol: s.symbol.clone(),
                         timeframe: s.timeframe.clone(),
                         windows_per_year: s.windows_per_year,
+                        cost_per_unit: s.cost_per_unit,
                         order,
                         ..Track::default()
                     }
@@ -125,6 +136,9 @@ pub fn tracks(folds: &[FoldResult]) -> Vec<Track> {
             }
             for (v, xs) in &s.variants {
                 t.returns.entry(v.clone()).or_default().extend(xs);
+            }
+            for (v, xs) in &s.turnover {
+                t.turnover.entry(v.clone()).or_default().extend(xs);
             }
             for (v, picks) in &s.choices {
                 t.choices
@@ -200,6 +214,8 @@ pub fn metrics_of(xs: &[f64], windows_per_year: f64, compounded: bool) -> Metric
             xs.iter().filter(|x| **x > 0.0).count() as f64 / n as f64
         },
         switches: None,
+        turnover: 0.0,
+        fees: 0.0,
     }
 }
 
@@ -218,6 +234,8 @@ pub fn report(run: &WalkForward) -> Result<Report, TrainError> {
     let mut paired = Vec::new();
     let seed = run.options.seed;
     let mut pooled: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut pooled_costs: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    let m_turn = |t: &Track, v: &str| t.turnover.get(v).map_or(0.0, |x| x.iter().sum::<f64>());
     let mut order: Vec<String> = Vec::new();
     for t in &tracks {
         for v in &t.order {
@@ -227,8 +245,13 @@ pub fn report(run: &WalkForward) -> Result<Report, TrainError> {
             m.symbol = t.symbol.clone();
             m.timeframe = t.timeframe.clone();
             m.switches = t.choices.get(v).map(|c| switches(c));
+            m.turnover = t.turnover.get(v).map_or(0.0, |x| x.iter().sum());
+            m.fees = m.turnover * t.cost_per_unit;
             metrics.push(m);
             pooled.entry(v.clone()).or_default().extend(xs);
+            let (turn, fees) = pooled_costs.entry(v.clone()).or_insert((0.0, 0.0));
+            *turn += m_turn(t, v);
+            *fees += m_turn(t, v) * t.cost_per_unit;
             if !order.contains(v) {
                 order.push(v.clone());
             }
@@ -246,6 +269,10 @@ pub fn report(run: &WalkForward) -> Result<Report, TrainError> {
             let mut m = metrics_of(&pooled[v], wpy, false);
             m.variant = v.clone();
             m.symbol = "ALL".into();
+            if let Some(&(turn, fees)) = pooled_costs.get(v) {
+                m.turnover = turn;
+                m.fees = fees;
+            }
             metrics.push(m);
         }
         paired.extend(compare(&pooled, "ALL", "", seed)?);
@@ -414,12 +441,12 @@ pub fn write(report: &Report, run: &WalkForward, dir: &Path) -> Result<Vec<PathB
     put("folds.csv".into(), f)?;
 
     let mut m = String::from(
-        "variant,symbol,timeframe,windows,total_return,annualized_return,sharpe,sortino,max_drawdown,hit_rate,mean_window_return,switches\n",
+        "variant,symbol,timeframe,windows,total_return,annualized_return,sharpe,sortino,max_drawdown,hit_rate,mean_window_return,switches,turnover,fees\n",
     );
     for r in &report.metrics {
         let _ = writeln!(
             m,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.variant,
             r.symbol,
             r.timeframe,
@@ -431,7 +458,9 @@ pub fn write(report: &Report, run: &WalkForward, dir: &Path) -> Result<Vec<PathB
             fmt_opt(r.max_drawdown),
             r.hit_rate,
             r.mean_window_return,
-            r.switches.map_or_else(String::new, |s| s.to_string())
+            r.switches.map_or_else(String::new, |s| s.to_string()),
+            r.turnover,
+            r.fees
         );
     }
     put("summary.csv".into(), m)?;
@@ -548,6 +577,7 @@ pub fn summary_json(report: &Report, run: &WalkForward) -> Value {
             "to": o.to.map(market::format_ts_utc),
             "agents": o.agents,
             "fee_per_unit": o.fee_per_unit,
+            "slippage_per_unit": o.slippage_per_unit,
             "seed": o.seed,
         },
         "folds": report.folds,
@@ -583,14 +613,22 @@ pub fn table(report: &Report) -> String {
         if key != last {
             let _ = writeln!(
                 s,
-                "\n{key}\n  {:<16} {:>8} {:>9} {:>8} {:>8} {:>8} {:>6} {:>9}",
-                "variant", "total", "annual", "sharpe", "sortino", "max dd", "hit", "switches"
+                "\n{key}\n  {:<16} {:>8} {:>9} {:>8} {:>8} {:>8} {:>6} {:>9} {:>8}",
+                "variant",
+                "total",
+                "annual",
+                "sharpe",
+                "sortino",
+                "max dd",
+                "hit",
+                "switches",
+                "fees"
             );
             last = key;
         }
         let _ = writeln!(
             s,
-            "  {:<16} {:>8} {:>9} {:>8.2} {:>8.2} {:>8} {:>5.0}% {:>9}",
+            "  {:<16} {:>8} {:>9} {:>8.2} {:>8.2} {:>8} {:>5.0}% {:>9} {:>8}",
             m.variant,
             pct(m.total_return),
             pct(m.annualized_return),
@@ -598,7 +636,8 @@ pub fn table(report: &Report) -> String {
             m.sortino,
             pct(m.max_drawdown),
             100.0 * m.hit_rate,
-            m.switches.map_or_else(|| "-".into(), |x| x.to_string())
+            m.switches.map_or_else(|| "-".into(), |x| x.to_string()),
+            format!("{:.1}%", 100.0 * m.fees)
         );
     }
     if !report.paired.is_empty() {

@@ -257,6 +257,11 @@ pub struct WalkForwardArgs {
     /// Slippage per unit of position change, charged like the fee.
     #[arg(long, default_value_t = 0.0)]
     pub slippage: f64,
+    /// Comma-separated strategies the bot has (default: all): buy_hold,
+    /// sma_cross, zscore_mr, breakout_24, rsi_rev, momentum_24, and the
+    /// bots ou_mean_rev, lstm, signal (those need their agent in --agents).
+    #[arg(long, value_delimiter = ',')]
+    pub strategies: Vec<String>,
     /// Seed of the random baseline.
     #[arg(long, default_value_t = 42)]
     pub random_seed: u64,

@@ -810,6 +810,11 @@ pub fn walk_forward(
         },
         fee_per_unit: args.fee,
         slippage_per_unit: args.slippage,
+        strategies: args
+            .strategies
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect(),
         seed: args.random_seed,
         agent_params: app.orch.config().agent_params.clone(),
     };

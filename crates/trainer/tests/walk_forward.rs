@@ -253,3 +253,29 @@ fn a_run_is_reproducible_bit_for_bit_and_writes_its_outputs() {
         "{table}"
     );
 }
+
+#[test]
+fn the_bot_trades_only_the_strategies_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = synthetic(3_500);
+    let bad = WalkForwardOptions {
+        strategies: vec!["nope".into(), "buy_hold".into()],
+        ..options(&["linucb"])
+    };
+    let e = wf::plan(&data, &bad).unwrap_err().to_string();
+    assert!(
+        e.contains("unknown strategy `nope`") && e.contains("sma_cross"),
+        "{e}"
+    );
+    let opts = WalkForwardOptions {
+        strategies: vec!["buy_hold".into(), "sma_cross".into(), "signal".into()],
+        ..options(&["linucb", "signal"])
+    };
+    let r = run(&data, &opts, dir.path());
+    for f in &r.folds {
+        for s in &f.series {
+            assert_eq!(s.strategies, ["buy_hold", "sma_cross", "signal"]);
+            assert!(s.choices["linucb"].iter().all(|&k| k < 3));
+        }
+    }
+}

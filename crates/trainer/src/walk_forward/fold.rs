@@ -151,13 +151,13 @@ pub(super) fn run_fold(
         return Ok(None);
     }
     let bots: Vec<AgentStrategy> = [
-        ("ou-mean", AgentStrategy::OuMeanRev),
-        ("lstm", AgentStrategy::Lstm),
-        ("signal", AgentStrategy::Signal),
+        ("ou-mean", "ou_mean_rev", AgentStrategy::OuMeanRev),
+        ("lstm", "lstm", AgentStrategy::Lstm),
+        ("signal", "signal", AgentStrategy::Signal),
     ]
     .into_iter()
-    .filter(|(n, _)| opts.runs(n))
-    .map(|(_, a)| a)
+    .filter(|(agent, strategy, _)| opts.runs(agent) && opts.has_strategy(strategy))
+    .map(|(_, _, a)| a)
     .collect();
     let bopts = BootstrapOptions {
         agents: bots,
@@ -165,6 +165,7 @@ pub(super) fn run_fold(
         ..BootstrapOptions::default()
     };
     let (returns, strategies) = bootstrap::strategy_returns(&fdata, &bopts)?;
+    let (returns, strategies) = only_strategies(returns, strategies, opts);
     if returns.n_train == 0 || returns.n_train == returns.len() {
         return Ok(None);
     }
@@ -282,6 +283,30 @@ impl Paths<'_> {
         }
         (rets, turns)
     }
+}
+
+/// The returns table and strategies cut to the bot's strategies
+/// (`--strategies`), in the table's order.
+fn only_strategies(
+    mut r: StrategyReturns,
+    strategies: Vec<Box<dyn backtest::Strategy>>,
+    opts: &WalkForwardOptions,
+) -> (StrategyReturns, Vec<Box<dyn backtest::Strategy>>) {
+    if opts.strategies.is_empty() {
+        return (r, strategies);
+    }
+    let keep: Vec<usize> = (0..r.strategies.len())
+        .filter(|&k| opts.has_strategy(&r.strategies[k]))
+        .collect();
+    r.strategies = keep.iter().map(|&k| r.strategies[k].clone()).collect();
+    for row in &mut r.returns {
+        *row = keep.iter().map(|&k| row[k]).collect();
+    }
+    let strategies = strategies
+        .into_iter()
+        .filter(|s| opts.has_strategy(s.name()))
+        .collect();
+    (r, strategies)
 }
 
 /// Index of each name of `names` in `strategies`.

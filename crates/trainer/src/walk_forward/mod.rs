@@ -84,6 +84,11 @@ pub struct WalkForwardOptions {
     pub fee_per_unit: f64,
     /// Slippage per unit of position change, charged like the fee (0).
     pub slippage_per_unit: f64,
+    /// The strategies the bot has (names of the bootstrap's rule strategies
+    /// and of the bots `ou_mean_rev`, `lstm`, `signal`); empty: all of them.
+    /// The selectors choose among these, and the baselines are chosen from
+    /// them.
+    pub strategies: Vec<String>,
     /// Seed of the random baseline (the agents use their own seeds).
     pub seed: u64,
     /// Agent parameters (as `[agents.<name>]` of the config).
@@ -101,6 +106,7 @@ impl Default for WalkForwardOptions {
             agents: AGENTS.iter().map(|s| s.to_string()).collect(),
             fee_per_unit: 0.001,
             slippage_per_unit: 0.0,
+            strategies: Vec::new(),
             seed: 42,
             agent_params: BTreeMap::new(),
         }
@@ -132,6 +138,21 @@ impl WalkForwardOptions {
         if self.agents.is_empty() {
             return Err(bad("no agents given".into()));
         }
+        let known = known_strategies()?;
+        for st in &self.strategies {
+            if !known.contains(st) {
+                return Err(bad(format!(
+                    "unknown strategy `{}`; known: {}",
+                    st.chars().take(64).collect::<String>(),
+                    known.join(", ")
+                )));
+            }
+        }
+        if !self.strategies.is_empty() && self.strategies.len() < 2 {
+            return Err(bad(
+                "a selector needs at least two strategies to choose from".into(),
+            ));
+        }
         for a in &self.agents {
             if !AGENTS.contains(&a.as_str()) {
                 return Err(bad(format!(
@@ -147,6 +168,22 @@ impl WalkForwardOptions {
     pub(crate) fn runs(&self, agent: &str) -> bool {
         self.agents.iter().any(|a| a == agent)
     }
+
+    /// Whether the bot has the strategy `name`.
+    pub(crate) fn has_strategy(&self, name: &str) -> bool {
+        self.strategies.is_empty() || self.strategies.iter().any(|s| s == name)
+    }
+}
+
+/// Every strategy a walk-forward can trade: the bootstrap's rule strategies
+/// and the agent bots.
+pub fn known_strategies() -> Result<Vec<String>, TrainError> {
+    let mut names: Vec<String> = crate::bootstrap::rule_strategies()?
+        .iter()
+        .map(|s| s.name().to_string())
+        .collect();
+    names.extend(["ou_mean_rev", "lstm", "signal"].map(String::from));
+    Ok(names)
 }
 
 /// One fold in time: train on `[train_from, test_from)`, trade

@@ -578,6 +578,7 @@ pub fn summary_json(report: &Report, run: &WalkForward) -> Value {
             "agents": o.agents,
             "fee_per_unit": o.fee_per_unit,
             "slippage_per_unit": o.slippage_per_unit,
+            "strategies": o.strategies,
             "seed": o.seed,
         },
         "folds": report.folds,

@@ -342,9 +342,19 @@ impl StrategyReturns {
                 "the training windows do not split into two non-empty periods".into(),
             ));
         }
-        let train_vol: Vec<f64> = idx[..n_train].iter().map(|&w| self.ctx[w][1]).collect();
+        let mut part = self.rows(&idx, n_train);
+        let train_vol: Vec<f64> = part.ctx[..n_train].iter().map(|c| c[1]).collect();
         let cuts = VolTerciles::from_values(24, &train_vol)?;
-        Ok(StrategyReturns {
+        part.regime = part.ctx.iter().map(|c| cuts.label_value(c[1])).collect();
+        part.q1 = cuts.q1;
+        part.q2 = cuts.q2;
+        Ok(part)
+    }
+
+    /// The rows `idx` (in that order), the first `n_train` of them train;
+    /// regime labels and cut points as they are.
+    pub fn rows(&self, idx: &[usize], n_train: usize) -> StrategyReturns {
+        StrategyReturns {
             strategies: self.strategies.clone(),
             symbol: idx.iter().map(|&w| self.symbol[w].clone()).collect(),
             timeframe: idx.iter().map(|&w| self.timeframe[w].clone()).collect(),
@@ -354,14 +364,11 @@ impl StrategyReturns {
             end_ts: idx.iter().map(|&w| self.end_ts[w]).collect(),
             returns: idx.iter().map(|&w| self.returns[w].clone()).collect(),
             ctx: idx.iter().map(|&w| self.ctx[w]).collect(),
-            regime: idx
-                .iter()
-                .map(|&w| cuts.label_value(self.ctx[w][1]))
-                .collect(),
-            n_train,
-            q1: cuts.q1,
-            q2: cuts.q2,
-        })
+            regime: idx.iter().map(|&w| self.regime[w]).collect(),
+            n_train: n_train.min(idx.len()),
+            q1: self.q1,
+            q2: self.q2,
+        }
     }
 
     /// The row ranges of each (symbol, timeframe) series within the train

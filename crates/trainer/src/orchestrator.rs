@@ -257,6 +257,25 @@ impl Orchestrator {
         Ok(outcomes)
     }
 
+    /// [`Orchestrator::train`] for a job that publishes under one symbol
+    /// (synthetic data, a named symbol, or files of one symbol): its one
+    /// outcome. A job over files of several symbols is refused before
+    /// anything trains.
+    pub fn train_one(
+        &self,
+        spec: &JobSpec,
+        progress: &(dyn Fn(f64) + Sync),
+    ) -> Result<TrainOutcome, TrainError> {
+        job_symbol(spec)?;
+        let mut out = self.train(spec, progress)?;
+        match out.len() {
+            1 => Ok(out.remove(0)),
+            n => Err(TrainError::Data(format!(
+                "the job published {n} models, not one"
+            ))),
+        }
+    }
+
     /// Mark (agent, symbol) as training, so the same job never runs twice
     /// at once.
     fn claim(&self, agent: &str, symbol: &str) -> Result<FlightGuard<'_>, TrainError> {
@@ -768,21 +787,8 @@ pub fn returns_of_symbol(r: &StrategyReturns, symbol: &str) -> StrategyReturns {
     let keep: Vec<usize> = (0..r.len())
         .filter(|&w| r.symbol.get(w).is_some_and(|s| s == symbol))
         .collect();
-    StrategyReturns {
-        strategies: r.strategies.clone(),
-        symbol: keep.iter().map(|&w| r.symbol[w].clone()).collect(),
-        timeframe: keep.iter().map(|&w| r.timeframe[w].clone()).collect(),
-        first_bar: keep.iter().map(|&w| r.first_bar[w]).collect(),
-        last_bar: keep.iter().map(|&w| r.last_bar[w]).collect(),
-        start_ts: keep.iter().map(|&w| r.start_ts[w]).collect(),
-        end_ts: keep.iter().map(|&w| r.end_ts[w]).collect(),
-        returns: keep.iter().map(|&w| r.returns[w].clone()).collect(),
-        ctx: keep.iter().map(|&w| r.ctx[w]).collect(),
-        regime: keep.iter().map(|&w| r.regime[w]).collect(),
-        n_train: keep.iter().filter(|&&w| w < r.n_train).count(),
-        q1: r.q1,
-        q2: r.q2,
-    }
+    let n_train = keep.iter().filter(|&&w| w < r.n_train).count();
+    r.rows(&keep, n_train)
 }
 
 /// Load the candles a job asks for.

@@ -11,37 +11,6 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Jobs of one symbol publish one model.
-trait TrainOne {
-    fn train_one(
-        &self,
-        spec: &JobSpec,
-        progress: &(dyn Fn(f64) + Sync),
-    ) -> Result<
-        cointrainer_trainer::orchestrator::TrainOutcome,
-        cointrainer_trainer::error::TrainError,
-    >;
-}
-
-impl TrainOne for Orchestrator {
-    fn train_one(
-        &self,
-        spec: &JobSpec,
-        progress: &(dyn Fn(f64) + Sync),
-    ) -> Result<
-        cointrainer_trainer::orchestrator::TrainOutcome,
-        cointrainer_trainer::error::TrainError,
-    > {
-        let mut published = self.train(spec, progress)?;
-        assert_eq!(
-            published.len(),
-            1,
-            "a job of one symbol publishes one model"
-        );
-        Ok(published.remove(0))
-    }
-}
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 

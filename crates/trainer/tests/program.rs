@@ -16,37 +16,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use store::SYNTHETIC_SYMBOL;
 
-/// Jobs of one symbol publish one model.
-trait TrainOne {
-    fn train_one(
-        &self,
-        spec: &JobSpec,
-        progress: &(dyn Fn(f64) + Sync),
-    ) -> Result<
-        cointrainer_trainer::orchestrator::TrainOutcome,
-        cointrainer_trainer::error::TrainError,
-    >;
-}
-
-impl TrainOne for Orchestrator {
-    fn train_one(
-        &self,
-        spec: &JobSpec,
-        progress: &(dyn Fn(f64) + Sync),
-    ) -> Result<
-        cointrainer_trainer::orchestrator::TrainOutcome,
-        cointrainer_trainer::error::TrainError,
-    > {
-        let mut published = self.train(spec, progress)?;
-        assert_eq!(
-            published.len(),
-            1,
-            "a job of one symbol publishes one model"
-        );
-        Ok(published.remove(0))
-    }
-}
-
 const BARS: usize = 3_000;
 
 /// Tiny settings for every agent, as a config file would give them.

@@ -98,6 +98,15 @@ fn folds_step_through_time_after_a_training_window() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown agent `nope`"), "{e}");
+    for (fee, slippage) in [(-0.001, 0.0), (0.001, -0.001), (0.6, 0.5), (f64::NAN, 0.0)] {
+        let o = WalkForwardOptions {
+            fee_per_unit: fee,
+            slippage_per_unit: slippage,
+            ..opts.clone()
+        };
+        let e = wf::plan(&data, &o).unwrap_err().to_string();
+        assert!(e.contains("--slippage"), "{e}");
+    }
     let long = WalkForwardOptions {
         train_days: 400,
         ..opts

@@ -124,10 +124,11 @@ impl WalkForwardOptions {
                 "--train-days, --test-days and --step-days must be at least 1".into(),
             ));
         }
-        if !(self.fee_per_unit >= 0.0 && self.fee_per_unit < 1.0) {
+        let cost = self.fee_per_unit + self.slippage_per_unit;
+        if !(self.fee_per_unit >= 0.0 && self.slippage_per_unit >= 0.0 && cost < 1.0) {
             return Err(bad(format!(
-                "the fee {} is not in [0, 1)",
-                self.fee_per_unit
+                "--fee {} and --slippage {} must be >= 0 and add up to less than 1",
+                self.fee_per_unit, self.slippage_per_unit
             )));
         }
         if let (Some(a), Some(b)) = (self.from, self.to)
@@ -266,7 +267,15 @@ pub fn run(
                 f,
                 opts,
                 &work_dir.join(format!("fold-{:03}", f.index)),
-            );
+            )
+            .map_err(|e| TrainError::Agent {
+                agent: "walk-forward".into(),
+                why: format!(
+                    "fold {} (trading from {}): {e}",
+                    f.index,
+                    market::format_ts_utc(f.test_from)
+                ),
+            });
             let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             progress(n, total);
             r

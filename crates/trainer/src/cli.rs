@@ -46,6 +46,11 @@ pub enum Command {
     /// the training window, a regime-gated choice and a random one, with a
     /// paired bootstrap test. Writes CSVs, PNG plots and summary.json.
     WalkForward(WalkForwardArgs),
+    /// Shard a walk-forward run so that any engine can run its folds:
+    /// `plan` writes one JSON line per fold, `run-shard` runs one and puts its
+    /// result in the configured store, `merge` assembles the report.
+    #[command(subcommand)]
+    Sweep(SweepCommand),
     /// Serve the HTTP training API (POST /train_model, GET /jobs/{id},
     /// /models, /healthz, /metrics). Bearer token from $COINTRAINER_TOKEN
     /// (or the variable named by server.token_env); without one the service
@@ -225,8 +230,9 @@ pub struct BacktestArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct WalkForwardArgs {
+/// The folds of a walk-forward run: data, windows, agents, strategies, costs.
+#[derive(Debug, Clone, Args)]
+pub struct FoldArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Days of the trailing training window of each fold.
@@ -265,12 +271,52 @@ pub struct WalkForwardArgs {
     /// Seed of the random baseline.
     #[arg(long, default_value_t = 42)]
     pub random_seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct WalkForwardArgs {
+    #[command(flatten)]
+    pub folds: FoldArgs,
     /// Output directory (CSVs, PNGs, summary.json; the fold models under work/).
     #[arg(long, default_value = "walk-forward-out")]
     pub out: PathBuf,
     /// Print one JSON summary on stdout instead of the table (no progress bar).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// Expand a walk-forward run into shards (one per fold), one JSON line
+    /// each with a stable id.
+    Plan {
+        #[command(flatten)]
+        folds: FoldArgs,
+        /// The plan file to write (JSON lines).
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+    },
+    /// Run shard N of a plan and put its result in the configured store,
+    /// under a key derived from the shard id (running it twice writes the
+    /// same bytes to the same key).
+    RunShard {
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+        #[arg(long)]
+        index: usize,
+    },
+    /// Collect every shard's result from the store into the walk-forward
+    /// report (the same files as `walk-forward --out`); names the shards
+    /// that are missing.
+    Merge {
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+        #[arg(long, default_value = "walk-forward-out")]
+        out: PathBuf,
+        /// Print the JSON summary instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

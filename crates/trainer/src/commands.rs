@@ -782,14 +782,13 @@ fn parse_day(flag: &str, s: &str) -> Result<i64, TrainError> {
     })
 }
 
-/// `walk-forward`.
-pub fn walk_forward(
+/// The walk-forward options of `args` (agent parameters from the config).
+pub fn fold_options(
     app: &App,
-    args: &crate::cli::WalkForwardArgs,
-    out: &mut dyn Write,
-) -> Result<(), TrainError> {
+    args: &crate::cli::FoldArgs,
+) -> Result<crate::walk_forward::WalkForwardOptions, TrainError> {
     use crate::walk_forward::{self as wf, WalkForwardOptions};
-    let opts = WalkForwardOptions {
+    Ok(WalkForwardOptions {
         train_days: args.train_days,
         test_days: args.test_days,
         step_days: args.step_days,
@@ -817,8 +816,18 @@ pub fn walk_forward(
             .collect(),
         seed: args.random_seed,
         agent_params: app.orch.config().agent_params.clone(),
-    };
-    let data = load_data(&app.data_spec(&args.data))?;
+    })
+}
+
+/// `walk-forward`.
+pub fn walk_forward(
+    app: &App,
+    args: &crate::cli::WalkForwardArgs,
+    out: &mut dyn Write,
+) -> Result<(), TrainError> {
+    use crate::walk_forward as wf;
+    let opts = fold_options(app, &args.folds)?;
+    let data = load_data(&app.data_spec(&args.folds.data))?;
     let folds = wf::plan(&data, &opts)?;
     let pb = progress_bar(args.json, folds.len() as u64, "walk-forward");
     pb.set_message(format!(
@@ -845,4 +854,59 @@ pub fn walk_forward(
             args.out.display()
         ),
     )
+}
+
+/// `sweep plan|run-shard|merge`.
+pub fn sweep(
+    app: &App,
+    cmd: &crate::cli::SweepCommand,
+    out: &mut dyn Write,
+) -> Result<(), TrainError> {
+    use crate::cli::SweepCommand;
+    use crate::sweep;
+    use crate::walk_forward as wf;
+    match cmd {
+        SweepCommand::Plan { folds, plan } => {
+            let opts = fold_options(app, folds)?;
+            let shards = sweep::plan(&app.data_spec(&folds.data), &opts)?;
+            sweep::write_plan(&shards, plan)?;
+            w(
+                out,
+                format!(
+                    "wrote {} shards of plan {} to {}",
+                    shards.len(),
+                    shards[0].plan,
+                    plan.display()
+                ),
+            )
+        }
+        SweepCommand::RunShard { plan, index } => {
+            let shards = sweep::read_plan(plan)?;
+            let shard = shards.get(*index).ok_or_else(|| {
+                TrainError::Data(format!(
+                    "the plan has {} shards; there is no shard {index}",
+                    shards.len()
+                ))
+            })?;
+            let store = app.orch.config().store.clone();
+            let work = app.orch.config().reports_dir.join("sweeps").join(&shard.id);
+            let key = sweep::run_shard(shard, store.as_ref(), &work)?;
+            w(out, format!("shard {index}: {} -> {key}", shard.id))
+        }
+        SweepCommand::Merge {
+            plan,
+            out: dir,
+            json,
+        } => {
+            let shards = sweep::read_plan(plan)?;
+            let store = app.orch.config().store.clone();
+            let run = sweep::merge(&shards, store.as_ref())?;
+            let report = wf::report::report(&run)?;
+            wf::report::write(&report, &run, dir)?;
+            if *json {
+                return w(out, wf::report::summary_json(&report, &run).to_string());
+            }
+            w(out, wf::report::table(&report))
+        }
+    }
 }

@@ -27,5 +27,6 @@ pub mod orchestrator;
 pub mod promotion;
 pub mod schedule;
 pub mod server;
+pub mod sweep;
 pub mod tokens;
 pub mod walk_forward;

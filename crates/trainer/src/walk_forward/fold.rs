@@ -25,7 +25,7 @@ const TRAIN_FRACTION: f64 = 0.8;
 const LINUCB_REWARD_SCALE: f64 = 100.0;
 
 /// One series' test windows of a fold and what every variant earned.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SeriesResult {
     pub symbol: String,
     pub timeframe: String,
@@ -50,13 +50,13 @@ pub struct SeriesResult {
     /// Regime label of each test window (0 low, 1 medium, 2 high volatility)
     /// and where it came from (`regime agent` or `volatility tercile`).
     pub regime: Vec<u8>,
-    pub regime_source: &'static str,
+    pub regime_source: String,
     /// Windows per year of this series (for annualised figures).
     pub windows_per_year: f64,
 }
 
 /// A fold's results over every series that could trade in it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FoldResult {
     pub fold: Fold,
     pub series: Vec<SeriesResult>,
@@ -134,8 +134,10 @@ fn train_agent(
     Ok(trained.model_dir)
 }
 
-/// Run one fold; `None` when no series can trade in it.
-pub(super) fn run_fold(
+/// Run one fold; `None` when no series can trade in it. A pure function of
+/// the data, the fold and the options: the same inputs give the same
+/// result bit for bit (the models it trains go to `dir`).
+pub fn run_fold(
     data: &MarketData,
     fold: &Fold,
     opts: &WalkForwardOptions,
@@ -582,7 +584,8 @@ fn trade_series(
             "regime agent"
         } else {
             "volatility tercile"
-        },
+        }
+        .to_string(),
         windows_per_year: {
             let w0 = test_rows[0];
             let bars = (r.last_bar[w0] + 1).saturating_sub(r.first_bar[w0]).max(1) as f64;

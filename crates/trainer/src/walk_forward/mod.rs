@@ -39,9 +39,9 @@ pub mod report;
 
 use crate::agents::MarketData;
 use crate::error::TrainError;
-pub use fold::{FoldResult, SeriesResult};
+pub use fold::{FoldResult, SeriesResult, run_fold};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -61,7 +61,7 @@ pub const AGENTS: [&str; 7] = [
 ];
 
 /// What a walk-forward run does.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WalkForwardOptions {
     /// Trailing training window of each fold.
     pub train_days: u32,
@@ -189,7 +189,7 @@ pub fn known_strategies() -> Result<Vec<String>, TrainError> {
 
 /// One fold in time: train on `[train_from, test_from)`, trade
 /// `[test_from, test_to)` (epoch ms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fold {
     pub index: usize,
     pub train_from: i64,

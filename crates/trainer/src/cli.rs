@@ -305,6 +305,31 @@ pub enum SweepCommand {
         #[arg(long)]
         index: usize,
     },
+    /// Run every shard of a plan on a Ray cluster (`ray start --head` on
+    /// one machine, `ray start --address ...` on the others): the shipped
+    /// driver maps shard indices to `run-shard` calls of this binary, with
+    /// per-shard resources and retries of shards whose worker died. Then
+    /// run `merge`.
+    Ray {
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+        /// The cluster's address, e.g. 127.0.0.1:6379.
+        #[arg(long)]
+        address: String,
+        #[arg(long, default_value_t = 1.0)]
+        cpus_per_shard: f64,
+        #[arg(long, default_value_t = 0.0)]
+        gpus_per_shard: f64,
+        /// Retries of a shard whose worker process died.
+        #[arg(long, default_value_t = 3)]
+        max_retries: u32,
+        /// Seconds for the whole sweep (0: no limit).
+        #[arg(long, default_value_t = 0.0)]
+        timeout: f64,
+        /// Python with `ray` installed (default: $COINTRAINER_PYTHON, else python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+    },
     /// Collect every shard's result from the store into the walk-forward
     /// report (the same files as `walk-forward --out`); names the shards
     /// that are missing.

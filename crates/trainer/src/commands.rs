@@ -860,6 +860,7 @@ pub fn walk_forward(
 pub fn sweep(
     app: &App,
     cmd: &crate::cli::SweepCommand,
+    config: Option<&std::path::Path>,
     out: &mut dyn Write,
 ) -> Result<(), TrainError> {
     use crate::cli::SweepCommand;
@@ -892,6 +893,37 @@ pub fn sweep(
             let work = app.orch.config().reports_dir.join("sweeps").join(&shard.id);
             let key = sweep::run_shard(shard, store.as_ref(), &work)?;
             w(out, format!("shard {index}: {} -> {key}", shard.id))
+        }
+        SweepCommand::Ray {
+            plan,
+            address,
+            cpus_per_shard,
+            gpus_per_shard,
+            max_retries,
+            timeout,
+            python,
+        } => {
+            let python = python
+                .clone()
+                .or_else(|| std::env::var_os("COINTRAINER_PYTHON").map(Into::into))
+                .unwrap_or_else(|| "python3".into());
+            let run = sweep::RayRun {
+                address: address.clone(),
+                plan: plan.clone(),
+                config: config.map(std::path::Path::to_path_buf),
+                cpus_per_shard: *cpus_per_shard,
+                gpus_per_shard: *gpus_per_shard,
+                max_retries: *max_retries,
+                timeout_s: *timeout,
+                python,
+            };
+            let work = app.orch.config().reports_dir.join("sweeps");
+            let mut lines = Vec::new();
+            let result = sweep::run_on_ray(&run, &work, &mut |l| lines.push(l.to_string()));
+            for l in &lines {
+                w(out, l)?;
+            }
+            result
         }
         SweepCommand::Merge {
             plan,

@@ -42,7 +42,7 @@ fn run_app(
         Command::Models(m) => commands::models(&app, m, &mut out),
         Command::Backtest(a) => commands::backtest(&app, a, &mut out).map(|_| ()),
         Command::WalkForward(a) => commands::walk_forward(&app, a, &mut out),
-        Command::Sweep(c) => commands::sweep(&app, c, &mut out),
+        Command::Sweep(c) => commands::sweep(&app, c, config, &mut out),
         Command::Serve(a) => serve_cmd(&app, a),
         Command::Schedule(a) => schedule_cmd(&app, a),
         Command::Menu => {

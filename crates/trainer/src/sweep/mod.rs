@@ -55,8 +55,21 @@ fn hash16(v: &impl Serialize) -> String {
     agent_core::persist::sha256_hex(&bytes)[..16].to_string()
 }
 
-/// The shards of a walk-forward run of `opts` over `spec`'s data.
+/// The shards of a walk-forward run of `opts` over `spec`'s data. Candle
+/// file paths are made absolute, so a worker in another directory finds
+/// them.
 pub fn plan(spec: &DataSpec, opts: &WalkForwardOptions) -> Result<Vec<Shard>, TrainError> {
+    let absolute =
+        |p: &std::path::PathBuf| std::fs::canonicalize(p).map_err(|e| TrainError::io(p, e));
+    let spec = &match spec {
+        DataSpec::Csv { path } => DataSpec::Csv {
+            path: absolute(path)?,
+        },
+        DataSpec::CsvFiles { paths } => DataSpec::CsvFiles {
+            paths: paths.iter().map(absolute).collect::<Result<_, _>>()?,
+        },
+        other => other.clone(),
+    };
     let data = load_data(spec)?;
     let folds = wf::plan(&data, opts)?;
     let plan_id = hash16(&(&data.provenance, opts));
@@ -196,4 +209,101 @@ pub fn merge(shards: &[Shard], store: &dyn ArtifactStore) -> Result<WalkForward,
         options: shards[0].options.clone(),
         folds,
     })
+}
+
+/// The Ray driver `sweep ray` runs (shipped inside the binary).
+pub const RAY_DRIVER: &str = include_str!("ray_driver.py");
+
+/// How `sweep ray` runs a plan.
+#[derive(Debug, Clone)]
+pub struct RayRun {
+    /// The cluster (`ray start --head` prints it), e.g. `127.0.0.1:6379`.
+    pub address: String,
+    pub plan: std::path::PathBuf,
+    /// The config file the workers' `run-shard` reads (its store must be
+    /// one every worker reaches).
+    pub config: Option<std::path::PathBuf>,
+    pub cpus_per_shard: f64,
+    pub gpus_per_shard: f64,
+    /// Retries of a shard whose worker died.
+    pub max_retries: u32,
+    /// Seconds for the whole sweep (0: no limit).
+    pub timeout_s: f64,
+    /// The Python with `ray` installed.
+    pub python: std::path::PathBuf,
+}
+
+/// Submit every shard of a plan to a Ray cluster through the driver and
+/// wait; `on_line` gets the driver's JSON lines. Fails naming the shards
+/// that failed (their results are missing; the others are in the store).
+pub fn run_on_ray(
+    run: &RayRun,
+    work_dir: &Path,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<(), TrainError> {
+    use std::io::BufRead;
+    let shards = read_plan(&run.plan)?;
+    std::fs::create_dir_all(work_dir).map_err(|e| TrainError::io(work_dir, e))?;
+    let driver = work_dir.join("ray_driver.py");
+    agent_core::write_atomic(&driver, RAY_DRIVER.as_bytes())?;
+    let absolute = |p: &Path| std::fs::canonicalize(p).map_err(|e| TrainError::io(p, e));
+    let binary = std::env::current_exe().map_err(|e| TrainError::io("current executable", e))?;
+    let mut cmd = std::process::Command::new(&run.python);
+    cmd.arg(&driver)
+        .arg("--address")
+        .arg(&run.address)
+        .arg("--plan")
+        .arg(absolute(&run.plan)?)
+        .arg("--binary")
+        .arg(binary)
+        .arg("--cpus-per-shard")
+        .arg(run.cpus_per_shard.to_string())
+        .arg("--gpus-per-shard")
+        .arg(run.gpus_per_shard.to_string())
+        .arg("--max-retries")
+        .arg(run.max_retries.to_string())
+        .arg("--timeout")
+        .arg(run.timeout_s.to_string())
+        .stdout(std::process::Stdio::piped());
+    if let Some(c) = &run.config {
+        cmd.arg("--config").arg(absolute(c)?);
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        cmd.arg("--cwd").arg(cwd);
+    }
+    let mut child = cmd.spawn().map_err(|e| TrainError::io(&run.python, e))?;
+    let mut failed: Vec<u64> = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| TrainError::io("the Ray driver's output", e))?;
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                && let Some(list) = v.get("failed").and_then(|f| f.as_array())
+            {
+                failed = list.iter().filter_map(|x| x.as_u64()).collect();
+            }
+            on_line(&line);
+        }
+    }
+    let status = child.wait().map_err(|e| TrainError::io(&run.python, e))?;
+    if status.success() {
+        return Ok(());
+    }
+    Err(TrainError::Data(if failed.is_empty() {
+        format!(
+            "the Ray driver ({}) stopped with {status} before every shard of {} finished",
+            run.python.display(),
+            shards.len()
+        )
+    } else {
+        format!(
+            "{} of {} shards failed on Ray: {} (their errors are in the lines above)",
+            failed.len(),
+            shards.len(),
+            failed
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }))
 }

@@ -305,6 +305,12 @@ pub enum SweepCommand {
         #[arg(long)]
         index: usize,
     },
+    /// Run every shard of a plan here, one after another (the
+    /// single-machine engine), into the configured store; then `merge`.
+    Run {
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+    },
     /// Run every shard of a plan on a Ray cluster (`ray start --head` on
     /// one machine, `ray start --address ...` on the others): the shipped
     /// driver maps shard indices to `run-shard` calls of this binary, with

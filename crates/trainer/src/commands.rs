@@ -894,6 +894,31 @@ pub fn sweep(
             let key = sweep::run_shard(shard, store.as_ref(), &work)?;
             w(out, format!("shard {index}: {} -> {key}", shard.id))
         }
+        SweepCommand::Run { plan } => {
+            let shards = sweep::read_plan(plan)?;
+            let store = app.orch.config().store.clone();
+            let work = app.orch.config().reports_dir.join("sweeps");
+            let pb = progress_bar(false, shards.len() as u64, "sweep");
+            let failed = sweep::run_all(&shards, store.as_ref(), &work, &|n| {
+                pb.set_position(n as u64)
+            });
+            pb.finish_and_clear();
+            for (i, e) in &failed {
+                w(out, format!("shard {i} FAILED: {e}"))?;
+            }
+            if failed.is_empty() {
+                w(
+                    out,
+                    format!("ran {} shards; now `sweep merge`", shards.len()),
+                )
+            } else {
+                Err(TrainError::Data(format!(
+                    "{} of {} shards failed",
+                    failed.len(),
+                    shards.len()
+                )))
+            }
+        }
         SweepCommand::Ray {
             plan,
             address,

@@ -164,6 +164,25 @@ pub fn run_shard(
     Ok(key)
 }
 
+/// The single-machine engine: run every shard of a plan in order into
+/// `store`, going on past a failing shard. Returns the failures (shard
+/// index, error).
+pub fn run_all(
+    shards: &[Shard],
+    store: &dyn ArtifactStore,
+    work_dir: &Path,
+    progress: &dyn Fn(usize),
+) -> Vec<(usize, TrainError)> {
+    let mut failed = Vec::new();
+    for (done, s) in shards.iter().enumerate() {
+        if let Err(e) = run_shard(s, store, &work_dir.join(&s.id)) {
+            failed.push((s.index, e));
+        }
+        progress(done + 1);
+    }
+    failed
+}
+
 /// Read every shard's result back (in plan order) and assemble the run.
 /// Missing results are listed by shard index; a shard whose fold could not
 /// trade (`null`) is left out as in a single-process run.

@@ -160,41 +160,15 @@ impl AgentTrainer for SignalAgent {
             .dataset
             .slice(rows.clone())
             .map_err(|e| agent_err(AGENT, &e))?;
-        let ev = model.score(&ds).map_err(|e| agent_err(AGENT, &e))?;
-        let metrics = num_metrics([
-            ("n".to_string(), ev.n as f64),
-            ("label_horizon".to_string(), spec.horizon as f64),
-            ("dead_zone".to_string(), spec.dead_zone),
-            ("auc".to_string(), ev.auc),
-            ("f1".to_string(), ev.f1_at_half),
-            ("f1_at_threshold".to_string(), ev.f1_at_threshold),
-            (
-                "accuracy_at_threshold".to_string(),
-                ev.accuracy_at_threshold,
-            ),
-            ("log_loss".to_string(), ev.log_loss),
-            ("buy_rate".to_string(), ev.buy_rate),
-            ("sell_rate".to_string(), ev.sell_rate),
-        ]);
-        let Some(_) = slice else {
-            return Ok(Evaluation {
-                metrics,
-                paired: None,
-            });
-        };
-        let p = model
-            .predict_proba_dataset(&ds)
-            .map_err(|e| agent_err(AGENT, &e))?;
-        let y = ds.targets().to_vec();
-        let values = neg_log_loss(&p, &y)?;
-        Ok(Evaluation {
-            metrics: with_promote_metric(metrics, self.promote_metric().0),
-            paired: Some(PairedScores {
-                name: "neg_log_loss".into(),
-                ts: ts[rows].to_vec(),
-                values,
-            }),
-        })
+        score(
+            &model,
+            &ds,
+            &[
+                ("label_horizon", spec.horizon as f64),
+                ("dead_zone", spec.dead_zone),
+            ],
+            slice.map(|_| ts[rows].to_vec()),
+        )
     }
 }
 
@@ -369,8 +343,25 @@ fn evaluate_on_trades(
         });
     }
     let ds = encode(&enc, &rows)?;
-    let ev = model.score(&ds).map_err(|e| agent_err(AGENT, &e))?;
-    let metrics = num_metrics([
+    score(
+        model,
+        &ds,
+        &[],
+        slice.map(|_| rows.iter().map(|t| t.entry_time).collect()),
+    )
+}
+
+/// The scores of `model` on `ds` (with `extra` metrics beside them), and,
+/// when the rows are a slice (`slice_ts`: each row's time), the promote
+/// metric and the per-row paired scores.
+fn score(
+    model: &SignalModel,
+    ds: &agent_core::Dataset,
+    extra: &[(&str, f64)],
+    slice_ts: Option<Vec<i64>>,
+) -> Result<Evaluation, TrainError> {
+    let ev = model.score(ds).map_err(|e| agent_err(AGENT, &e))?;
+    let metrics = num_metrics(extra.iter().map(|&(k, v)| (k.to_string(), v)).chain([
         ("n".to_string(), ev.n as f64),
         ("auc".to_string(), ev.auc),
         ("f1".to_string(), ev.f1_at_half),
@@ -382,15 +373,15 @@ fn evaluate_on_trades(
         ("log_loss".to_string(), ev.log_loss),
         ("buy_rate".to_string(), ev.buy_rate),
         ("sell_rate".to_string(), ev.sell_rate),
-    ]);
-    let Some(_) = slice else {
+    ]));
+    let Some(ts) = slice_ts else {
         return Ok(Evaluation {
             metrics,
             paired: None,
         });
     };
     let p = model
-        .predict_proba_dataset(&ds)
+        .predict_proba_dataset(ds)
         .map_err(|e| agent_err(AGENT, &e))?;
     let y = ds.targets().to_vec();
     let values = neg_log_loss(&p, &y)?;
@@ -398,7 +389,7 @@ fn evaluate_on_trades(
         metrics: with_promote_metric(metrics, PROMOTE),
         paired: Some(PairedScores {
             name: "neg_log_loss".into(),
-            ts: rows.iter().map(|t| t.entry_time).collect(),
+            ts,
             values,
         }),
     })

@@ -256,7 +256,6 @@ impl Paths<'_> {
     /// in, so a switch pays for its position change; after a gap the
     /// window starts from its own strategy's position.
     fn follow(&self, r: &StrategyReturns, rows: &[usize], picks: &[usize]) -> (Vec<f64>, Vec<f64>) {
-        let p = |k: usize, t: usize| f64::from(self.positions[k][t]);
         let mut rets = Vec::with_capacity(rows.len());
         let mut turns = Vec::with_capacity(rows.len());
         let mut held: Option<(usize, usize)> = None;
@@ -266,19 +265,20 @@ impl Paths<'_> {
                 Some((end, kp)) if end + 1 == first => kp,
                 _ => k,
             };
-            let (mut growth, mut turn) = (1.0, 0.0);
-            for t in first.max(2)..=last {
-                let now = p(k, t - 1);
-                let prev = if t == first {
-                    p(before, t - 2)
-                } else {
-                    p(k, t - 2)
-                };
-                let change = (now - prev).abs();
-                growth *=
-                    1.0 + now * (self.close[t] / self.close[t - 1] - 1.0) - self.cost * change;
-                turn += change;
-            }
+            // The window's bars with the two positions before them: the
+            // one held into the window (the previous choice's) and the
+            // chosen strategy's from there on, under the table's own bar
+            // model (`backtest::bar_returns`).
+            let lo = first.saturating_sub(2);
+            let mut path = self.positions[k][lo..=last].to_vec();
+            path[0] = self.positions[before][lo];
+            let bar = backtest::bar_returns(&self.close[lo..=last], &path, 1, self.cost);
+            let growth = bar.iter().skip(2).fold(1.0, |g, rt| g * (1.0 + rt));
+            let turn: f64 = path
+                .windows(2)
+                .take(path.len().saturating_sub(2))
+                .map(|p| f64::from(p[1] - p[0]).abs())
+                .sum();
             rets.push(growth - 1.0);
             turns.push(turn);
             held = Some((last, k));

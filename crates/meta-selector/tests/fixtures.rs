@@ -35,8 +35,17 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-12 * (1.0 + b.abs())
 }
 
+/// LightGBM's OpenMP thread count is global to the process: a test training
+/// with 2 threads beside one training with 1 changes the order of its sums.
+/// The tests here compare results to the last bit, so they run one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 #[test]
 fn window_features_match_pandas_including_compounded_drawdown() {
+    let _one_at_a_time = serial();
     let sr = StrategyReturns::read_csv(&fixture("window_returns.csv")).unwrap();
     assert_eq!(sr.strategy_names(), ["trend", "revert", "hold"]);
     assert_eq!(sr.n_train(), 48);
@@ -61,6 +70,7 @@ fn window_features_match_pandas_including_compounded_drawdown() {
 
 #[test]
 fn trade_windows_match_pandas_and_never_use_target_trade_prices() {
+    let _one_at_a_time = serial();
     let trades = read_trade_log(&fixture("trades.csv")).unwrap();
     let cfg = TradeWindows {
         k: 4,
@@ -132,6 +142,7 @@ fn regression_fixture() -> (Value, MetaTable) {
 
 #[test]
 fn grid_with_early_stopping_matches_python_lightgbm() {
+    let _one_at_a_time = serial();
     let (fx, table) = regression_fixture();
     for par in [
         GridParallelism::Sequential,
@@ -194,6 +205,7 @@ fn small_model() -> (MetaSelector, MetaTable) {
 
 #[test]
 fn save_load_round_trip_predicts_identically_and_keeps_the_report() {
+    let _one_at_a_time = serial();
     use agent_core::Persist;
     let (m, table) = small_model();
     let dir = tempfile::tempdir().unwrap();
@@ -215,6 +227,7 @@ fn save_load_round_trip_predicts_identically_and_keeps_the_report() {
 
 #[test]
 fn loading_rejects_a_manifest_whose_features_disagree_with_the_model() {
+    let _one_at_a_time = serial();
     use agent_core::Persist;
     let (m, _) = small_model();
     let dir = tempfile::tempdir().unwrap();
@@ -230,6 +243,7 @@ fn loading_rejects_a_manifest_whose_features_disagree_with_the_model() {
 
 #[test]
 fn predicting_with_other_features_is_an_error_not_a_panic() {
+    let _one_at_a_time = serial();
     let (m, _) = small_model();
     assert!(m.predict_row(&[0.1, 0.2]).is_err());
     let wrong = Array2::<f64>::zeros((3, 5));
@@ -239,6 +253,7 @@ fn predicting_with_other_features_is_an_error_not_a_panic() {
 
 #[test]
 fn select_picks_the_candidate_with_the_highest_prediction() {
+    let _one_at_a_time = serial();
     let (m, table) = small_model();
     let cands = table.features().slice(ndarray::s![0..6, ..]).to_owned();
     let s = m.select(cands.view()).unwrap();
@@ -253,6 +268,7 @@ fn select_picks_the_candidate_with_the_highest_prediction() {
 
 #[test]
 fn malformed_csv_names_file_and_line() {
+    let _one_at_a_time = serial();
     let bad = b"window,strategy_id,f0,target,is_train\n10,0,0.5,0.1,1\n11,0,abc,0.2,1\n";
     let err = MetaTable::parse_csv(bad, Path::new("meta.csv"), None).unwrap_err();
     let msg = err.to_string();
@@ -268,6 +284,7 @@ fn malformed_csv_names_file_and_line() {
 
 #[test]
 fn training_rows_whose_target_overlaps_the_test_period_are_purged() {
+    let _one_at_a_time = serial();
     // Two strategies; the last training row's target ends after the first
     // test decision and must not be trained on.
     let x = Array2::from_shape_fn((40, 1), |(i, _)| i as f64);
@@ -304,6 +321,7 @@ fn training_rows_whose_target_overlaps_the_test_period_are_purged() {
 
 #[test]
 fn window_models_record_their_lookback_and_loading_checks_it() {
+    let _one_at_a_time = serial();
     use agent_core::Persist;
     let sr = StrategyReturns::read_csv(&fixture("window_returns.csv")).unwrap();
     let table = MetaTable::from_strategy_returns(&sr, 7).unwrap();
@@ -378,6 +396,7 @@ fn straddling_table(declared_end: i64, leaky: bool) -> MetaTable {
 
 #[test]
 fn targets_reaching_a_later_period_are_purged_and_change_nothing() {
+    let _one_at_a_time = serial();
     let fit = |t: &MetaTable| {
         MetaSelector::params()
             .learning_rates(vec![0.1])

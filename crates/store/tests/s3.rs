@@ -4,95 +4,14 @@
 #![cfg(feature = "s3")]
 
 use agent_core::persist::{ArtifactFiles, ModelInfo, make_manifest, to_blob};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use store::{
     ArtifactStore, CachedStore, LocalStore, ModelRegistry, PromotePolicy, RecoveryLoop,
     RetryPolicy, S3Config, S3Store, StoreError,
 };
-
-const AK: &str = "ctTestAccessKey";
-const SK: &str = "ctTestSecretKey-0123456789-do-not-leak";
-const BUCKET: &str = "models";
-
-/// An s3s-fs server on its own runtime; dropping it stops the server and
-/// every open connection.
-struct S3Server {
-    rt: Option<tokio::runtime::Runtime>,
-    addr: SocketAddr,
-}
-
-impl S3Server {
-    fn start(root: &Path, addr: SocketAddr) -> Self {
-        std::fs::create_dir_all(root.join(BUCKET)).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let fs = s3s_fs::FileSystem::new(root).unwrap();
-        let mut b = s3s::service::S3ServiceBuilder::new(fs);
-        b.set_auth(s3s::auth::SimpleAuth::from_single(AK, SK));
-        let service = b.build();
-        // Rebinding the port of a server that just stopped may need a moment.
-        // A std listener, so starting works from inside a tokio test too.
-        let listener = {
-            let mut tries = 0;
-            loop {
-                match std::net::TcpListener::bind(addr) {
-                    Ok(l) => break l,
-                    Err(e) if tries < 100 => {
-                        tries += 1;
-                        eprintln!("rebinding {addr}: {e}");
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                    Err(e) => panic!("cannot bind {addr}: {e}"),
-                }
-            }
-        };
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        rt.spawn(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let http = ConnBuilder::new(TokioExecutor::new());
-            loop {
-                let Ok((sock, _)) = listener.accept().await else {
-                    continue;
-                };
-                let conn = http
-                    .serve_connection(TokioIo::new(sock), service.clone())
-                    .into_owned();
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-            }
-        });
-        Self { rt: Some(rt), addr }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn stop(mut self) -> SocketAddr {
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_timeout(Duration::from_secs(2));
-        }
-        self.addr
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
-        }
-    }
-}
+use test_support::s3::{ACCESS_KEY as AK, BUCKET, S3Server, SECRET_KEY as SK};
 
 fn quick_retry(attempts: u32) -> RetryPolicy {
     RetryPolicy {
@@ -114,10 +33,6 @@ fn config(server: &S3Server) -> S3Config {
 
 fn loopback() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
-}
-
-fn object_file(root: &Path, key: &str) -> PathBuf {
-    key.split('/').fold(root.join(BUCKET), |p, seg| p.join(seg))
 }
 
 fn blob(agent: &str, payload: u8) -> Vec<u8> {
@@ -231,7 +146,7 @@ fn a_few_megabytes_round_trip_intact() {
     assert_eq!(back.len(), big.len());
     assert!(back == big);
     assert_eq!(
-        std::fs::metadata(object_file(dir.path(), "models/big/blob.bin"))
+        std::fs::metadata(server.object_file("models/big/blob.bin"))
             .unwrap()
             .len(),
         big.len() as u64
@@ -248,7 +163,7 @@ fn tampering_on_the_server_is_caught_by_the_recorded_sha256() {
     assert!(s3.get(key).unwrap().is_some());
 
     // Same length, different bytes, written behind the server's back.
-    let file = object_file(dir.path(), key);
+    let file = server.object_file(key);
     std::fs::write(&file, b"the genuine model bytez").unwrap();
     let err = s3.get(key).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
@@ -277,8 +192,12 @@ fn registry_publishes_and_loads_through_s3_under_a_key_prefix() {
     );
     assert_eq!(reg.rollback("regime", "BTCUSDT").unwrap().key, a.key);
     // The bucket layout is `<prefix>/models/<agent>/<symbol>/...`.
-    assert!(object_file(dir.path(), "prod/models/regime/BTCUSDT/LATEST.json").is_file());
-    assert!(object_file(dir.path(), &format!("prod/{}", a.key)).is_file());
+    assert!(
+        server
+            .object_file("prod/models/regime/BTCUSDT/LATEST.json")
+            .is_file()
+    );
+    assert!(server.object_file(&format!("prod/{}", a.key)).is_file());
 }
 
 #[test]
@@ -286,7 +205,7 @@ fn cached_store_keeps_writes_through_an_outage_and_flushes_them_after() {
     let dir = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
     let server = S3Server::start(dir.path(), loopback());
-    let addr = server.addr;
+    let addr = server.addr();
     let cfg = config(&server).with_retry(quick_retry(1));
     let remote: Arc<dyn ArtifactStore> = Arc::new(S3Store::new(cfg.clone()).unwrap());
     let cached = CachedStore::new(remote, LocalStore::new(cache.path()), quick_retry(2));
@@ -314,7 +233,7 @@ fn cached_store_keeps_writes_through_an_outage_and_flushes_them_after() {
 
     // Back on the same port and directory.
     let server = S3Server::start(dir.path(), addr);
-    assert_eq!(server.addr, addr);
+    assert_eq!(server.addr(), addr);
     let recovery = RecoveryLoop::start(cached.clone(), quick_retry(1), Duration::from_millis(20));
     let mut waited = 0;
     while cached.status().pending_uploads > 0 && waited < 500 {

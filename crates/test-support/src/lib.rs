@@ -34,6 +34,8 @@
 
 pub mod candles;
 pub mod hostile;
+#[cfg(feature = "s3")]
+pub mod s3;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -107,14 +107,8 @@ fn agent_err(agent: &str, e: &dyn std::fmt::Display) -> TrainError {
 }
 
 /// Each series cut to its training span: the bars at or before `cut_ts`.
-fn training_spans(data: &MarketData, cut_ts: i64) -> Vec<(&str, Candles)> {
-    data.series
-        .iter()
-        .map(|(s, c)| {
-            let n = c.ts.partition_point(|&t| t <= cut_ts);
-            (s.as_str(), c.slice(0..n))
-        })
-        .collect()
+fn training_spans(data: &MarketData, cut_ts: i64) -> Vec<(String, Candles)> {
+    data.before(cut_ts.saturating_add(1)).series
 }
 
 /// The agent strategies of `opts`, their models trained on `spans`.
@@ -235,6 +229,8 @@ pub fn strategy_returns(
     if !opts.agents.is_empty() {
         let cut_ts = backtest::pooled_cut_ts(&series, &opts.window)?;
         let spans = training_spans(data, cut_ts);
+        let spans: Vec<(&str, Candles)> =
+            spans.iter().map(|(s, c)| (s.as_str(), c.clone())).collect();
         strategies.extend(agent_strategies(&spans, opts)?);
     }
     let returns = StrategyReturns::compute_pooled(&series, &strategies, &opts.window)?;

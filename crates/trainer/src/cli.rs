@@ -287,13 +287,16 @@ pub struct WalkForwardArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SweepCommand {
-    /// Expand a walk-forward run into shards (one per fold), one JSON line
-    /// each with a stable id.
+    /// Cut a sweep into shards, one JSON line each with a stable id: with a
+    /// `[sweep]` section in the config file, its trainings (agent x symbol x
+    /// timeframe x grid point) and its `[sweep.walk_forward]` folds; without
+    /// one, the walk-forward run the fold flags describe (one shard per
+    /// fold). `--data`/`--seed`/`--bars` choose the data either way.
     Plan {
         #[command(flatten)]
         folds: FoldArgs,
         /// The plan file to write (JSON lines).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, visible_alias = "out", value_name = "FILE")]
         plan: PathBuf,
     },
     /// Run shard N of a plan and put its result in the configured store,
@@ -336,14 +339,20 @@ pub enum SweepCommand {
         #[arg(long)]
         python: Option<PathBuf>,
     },
-    /// Collect every shard's result from the store into the walk-forward
-    /// report (the same files as `walk-forward --out`); names the shards
-    /// that are missing.
+    /// Collect every shard's result from the store (names the shards that
+    /// are missing) into one report: per agent and symbol, the grid point
+    /// with the best validation score, offered to the registry through the
+    /// same champion/challenger rule as `train`; `trainings.csv`; the
+    /// walk-forward report of the folds (the same files as `walk-forward
+    /// --out`).
     Merge {
         #[arg(long, value_name = "FILE")]
         plan: PathBuf,
-        #[arg(long, default_value = "walk-forward-out")]
+        #[arg(long, default_value = "sweep-out")]
         out: PathBuf,
+        /// Choose and report, but publish nothing.
+        #[arg(long)]
+        no_publish: bool,
         /// Print the JSON summary instead of the table.
         #[arg(long)]
         json: bool,

@@ -766,20 +766,20 @@ pub fn ensure_dir(p: &Path) -> Result<(), TrainError> {
     std::fs::create_dir_all(p).map_err(|e| TrainError::io(p, e))
 }
 
-/// A day (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time, as epoch ms.
-fn parse_day(flag: &str, s: &str) -> Result<i64, TrainError> {
-    let text = if s.trim().len() == 10 {
-        format!("{}T00:00:00Z", s.trim())
-    } else {
-        s.to_string()
-    };
-    backtest::io::parse_time(&text).map_err(|_| TrainError::Params {
-        agent: "walk-forward".into(),
-        why: format!(
-            "{flag} {:?} is not a day like 2022-01-01",
-            s.chars().take(40).collect::<String>()
-        ),
-    })
+/// The walk-forward run the fold flags describe.
+fn fold_config(args: &crate::cli::FoldArgs) -> crate::walk_forward::WalkForwardConfig {
+    crate::walk_forward::WalkForwardConfig {
+        train_days: args.train_days,
+        test_days: args.test_days,
+        step_days: args.step_days,
+        from: args.from.clone(),
+        to: args.to.clone(),
+        agents: args.agents.clone(),
+        fee: args.fee,
+        slippage: args.slippage,
+        strategies: args.strategies.clone(),
+        random_seed: args.random_seed,
+    }
 }
 
 /// The walk-forward options of `args` (agent parameters from the config).
@@ -787,36 +787,7 @@ pub fn fold_options(
     app: &App,
     args: &crate::cli::FoldArgs,
 ) -> Result<crate::walk_forward::WalkForwardOptions, TrainError> {
-    use crate::walk_forward::{self as wf, WalkForwardOptions};
-    Ok(WalkForwardOptions {
-        train_days: args.train_days,
-        test_days: args.test_days,
-        step_days: args.step_days,
-        from: args
-            .from
-            .as_deref()
-            .map(|s| parse_day("--from", s))
-            .transpose()?,
-        to: args
-            .to
-            .as_deref()
-            .map(|s| parse_day("--to", s))
-            .transpose()?,
-        agents: if args.agents.is_empty() {
-            wf::AGENTS.iter().map(|s| s.to_string()).collect()
-        } else {
-            args.agents.iter().map(|s| s.trim().to_string()).collect()
-        },
-        fee_per_unit: args.fee,
-        slippage_per_unit: args.slippage,
-        strategies: args
-            .strategies
-            .iter()
-            .map(|s| s.trim().to_string())
-            .collect(),
-        seed: args.random_seed,
-        agent_params: app.orch.config().agent_params.clone(),
-    })
+    fold_config(args).options(&app.orch.config().agent_params)
 }
 
 /// `walk-forward`.
@@ -865,11 +836,17 @@ pub fn sweep(
 ) -> Result<(), TrainError> {
     use crate::cli::SweepCommand;
     use crate::sweep;
-    use crate::walk_forward as wf;
     match cmd {
         SweepCommand::Plan { folds, plan } => {
-            let opts = fold_options(app, folds)?;
-            let shards = sweep::plan(&app.data_spec(&folds.data), &opts)?;
+            let spec = app.data_spec(&folds.data);
+            let sweep_config = match &app.config.sweep {
+                Some(c) => c.clone(),
+                None => sweep::SweepConfig {
+                    walk_forward: Some(fold_config(folds)),
+                    ..Default::default()
+                },
+            };
+            let shards = sweep::plan(&spec, &sweep_config, &app.orch.config().agent_params)?;
             sweep::write_plan(&shards, plan)?;
             w(
                 out,
@@ -953,17 +930,15 @@ pub fn sweep(
         SweepCommand::Merge {
             plan,
             out: dir,
+            no_publish,
             json,
         } => {
             let shards = sweep::read_plan(plan)?;
-            let store = app.orch.config().store.clone();
-            let run = sweep::merge(&shards, store.as_ref())?;
-            let report = wf::report::report(&run)?;
-            wf::report::write(&report, &run, dir)?;
+            let report = sweep::merge_report(&app.orch, &shards, dir, !no_publish)?;
             if *json {
-                return w(out, wf::report::summary_json(&report, &run).to_string());
+                return w(out, report.json().to_string());
             }
-            w(out, wf::report::table(&report))
+            w(out, report.table())
         }
     }
 }

@@ -33,6 +33,10 @@ pub struct Config {
     pub agents: BTreeMap<String, toml::Table>,
     pub server: ServerSection,
     pub tokens: TokensConfig,
+    /// `[sweep]`: the trainings and walk-forward folds `sweep plan` cuts
+    /// into shards (see `docs/distributed.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<crate::sweep::SweepConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -92,6 +92,19 @@ pub struct TrainOutcome {
     pub summary: String,
 }
 
+/// What [`Orchestrator::offer`] did with a model for one symbol.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Offered {
+    pub symbol: String,
+    /// Registry key of the stored artifact.
+    pub key: String,
+    pub promoted: bool,
+    /// Why it was not promoted.
+    pub reason: Option<String>,
+    /// How it was promoted (the comparison and its numbers), when it was.
+    pub promotion: Option<store::PromotionRecord>,
+}
+
 /// Where `evaluate` takes the model from.
 #[derive(Debug, Clone)]
 pub enum ModelRef {
@@ -128,7 +141,7 @@ impl Drop for FlightGuard<'_> {
 /// Progress stages of a job, as fractions of the whole.
 const LOAD_END: f64 = 0.05;
 const BOOT_END: f64 = 0.15;
-const TRAIN_END: f64 = 0.9;
+pub const TRAIN_END: f64 = 0.9;
 
 impl Orchestrator {
     pub fn new(config: OrchestratorConfig) -> Self {
@@ -154,8 +167,9 @@ impl Orchestrator {
         agents::names()
     }
 
-    /// Config-file params overlaid by the job's params.
-    fn params_for(&self, agent: &str, job: &Value) -> Result<Map<String, Value>, TrainError> {
+    /// The parameters a job of `agent` trains with: `[agents.<agent>]` of
+    /// the config with the job's own `params` over them, key by key.
+    pub fn params_for(&self, agent: &str, job: &Value) -> Result<Map<String, Value>, TrainError> {
         let mut p = self
             .config
             .agent_params
@@ -309,96 +323,46 @@ impl Orchestrator {
             many => many.join("+"),
         };
         let report_dir = self.new_report_dir(agent.name(), &report_name)?;
-        // An agent that learns from the bootstrap's trades runs it itself.
-        let returns = match agent.bootstrap_for(params)? {
-            Bootstrap::StrategyReturns => Some(bootstrap(data, &report_dir.join("bootstrap"))?),
-            Bootstrap::Candles | Bootstrap::Trades => None,
-        };
-        agent_core::cancel::check()?;
-        progress(BOOT_END);
-        let stage = |p: f64| progress(BOOT_END + (TRAIN_END - BOOT_END) * p.clamp(0.0, 1.0));
-        let ctx = TrainCtx {
-            data,
-            returns: returns.as_ref(),
-            params,
-            out_dir: &report_dir,
-            progress: &stage,
-        };
-        let trained = agent.train(&ctx)?;
-        agent_core::cancel::check()?;
-        progress(TRAIN_END);
-
-        let (manifest, files) = read_dir(&trained.model_dir)?;
-        if manifest.provenance.as_ref() != Some(&data.provenance) {
-            return Err(TrainError::Agent {
-                agent: agent.name().to_string(),
-                why: "the saved artifact does not record the provenance of its training data"
-                    .into(),
-            });
-        }
-        let blob = to_blob(&manifest, &files)?;
+        let TrainedBlob {
+            trained,
+            blob,
+            returns,
+        } = train_model(agent, data, params, &report_dir, progress)?;
         let rule = match (spec.force, spec.promote) {
             (true, _) => PromoteRule::Always,
             (false, rule) => rule.unwrap_or_default(),
         };
-        // Decide for every symbol before publishing any: the comparison
-        // only reads, so a job cancelled during it publishes nothing.
-        let mut decisions = Vec::new();
-        for symbol in publish_as {
-            let champion = self.registry.latest(agent.name(), symbol)?;
-            let champion = champion.map(|p| {
-                let blob = self
-                    .registry
-                    .fetch(&p.key, Some(&p.hash))
-                    .map_err(|e| e.to_string());
-                (p, blob)
-            });
-            let sym_data;
-            let sym_returns;
-            let (cmp_data, cmp_returns) = if publish_as.len() > 1 {
-                sym_data = data_of_symbol(data, symbol);
-                sym_returns = returns.as_ref().map(|r| returns_of_symbol(r, symbol));
-                (&sym_data, sym_returns.as_ref())
-            } else {
-                (data, returns.as_ref())
-            };
-            let contest = Contest {
-                agent,
-                candidate: &blob,
-                candidate_metrics: &trained.metrics,
-                data: cmp_data,
-                returns: cmp_returns,
-            };
-            let policy = promotion::policy(rule, &contest, champion.as_ref().map(|(p, b)| (p, b)));
-            decisions.push((symbol.clone(), policy));
-            agent_core::cancel::check()?;
-        }
-        // The point of no return: a job cancelled before it never publishes,
-        // and one past it is not cancelled half-way through publishing.
-        agent_core::cancel::current().commit()?;
+        let offers = self.offer(
+            agent,
+            rule,
+            &blob,
+            &trained.metrics,
+            data,
+            returns.as_ref(),
+            publish_as,
+        )?;
         let (metric, direction) = agent.promote_metric();
         let mut outcomes = Vec::new();
         let mut published_json = Vec::new();
-        for (symbol, policy) in decisions {
-            let published = self.registry.publish_blob(&blob, &symbol, policy)?;
+        for o in offers {
             published_json.push(json!({
-                "symbol": symbol,
-                "key": published.key,
-                "promoted": published.promoted,
-                "reason": published.reason,
-                "promotion": published.pointer.promotion,
+                "symbol": o.symbol,
+                "key": o.key,
+                "promoted": o.promoted,
+                "reason": o.reason,
+                "promotion": o.promotion,
             }));
             outcomes.push(TrainOutcome {
                 agent: agent.name().to_string(),
-                symbol,
+                symbol: o.symbol,
                 provenance: data.provenance.clone(),
                 metrics: trained.metrics.clone(),
                 promote_metric: metric.to_string(),
                 promote_rule: rule,
-                key: published.key,
-                promoted: published.promoted,
-                reason: published.reason,
-                promotion: published.pointer.promotion,
+                key: o.key,
+                promoted: o.promoted,
+                reason: o.reason,
+                promotion: o.promotion,
                 report_dir: report_dir.clone(),
                 model_dir: trained.model_dir.clone(),
                 plots: trained.plots.clone(),
@@ -424,6 +388,70 @@ impl Orchestrator {
         agent_core::write_atomic(&report_dir.join("metrics.json"), &text)?;
         progress(1.0);
         Ok(outcomes)
+    }
+
+    /// Offer a trained model (`blob`, with its out-of-sample `metrics`) to
+    /// every symbol of `publish_as`, each through its own champion/challenger
+    /// decision under `rule` on `data` (and the strategy `returns` it was
+    /// trained on, for the agents that learn from them). Every decision is
+    /// made before anything is published: the comparison only reads, so a
+    /// job cancelled during it publishes nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn offer(
+        &self,
+        agent: &dyn AgentTrainer,
+        rule: PromoteRule,
+        blob: &[u8],
+        metrics: &BTreeMap<String, Value>,
+        data: &MarketData,
+        returns: Option<&StrategyReturns>,
+        publish_as: &[String],
+    ) -> Result<Vec<Offered>, TrainError> {
+        let mut decisions = Vec::new();
+        for symbol in publish_as {
+            let champion = self.registry.latest(agent.name(), symbol)?;
+            let champion = champion.map(|p| {
+                let blob = self
+                    .registry
+                    .fetch(&p.key, Some(&p.hash))
+                    .map_err(|e| e.to_string());
+                (p, blob)
+            });
+            let sym_data;
+            let sym_returns;
+            let (cmp_data, cmp_returns) = if publish_as.len() > 1 {
+                sym_data = data_of_symbol(data, symbol);
+                sym_returns = returns.map(|r| returns_of_symbol(r, symbol));
+                (&sym_data, sym_returns.as_ref())
+            } else {
+                (data, returns)
+            };
+            let contest = Contest {
+                agent,
+                candidate: blob,
+                candidate_metrics: metrics,
+                data: cmp_data,
+                returns: cmp_returns,
+            };
+            let policy = promotion::policy(rule, &contest, champion.as_ref().map(|(p, b)| (p, b)));
+            decisions.push((symbol.clone(), policy));
+            agent_core::cancel::check()?;
+        }
+        // The point of no return: a job cancelled before it never publishes,
+        // and one past it is not cancelled half-way through publishing.
+        agent_core::cancel::current().commit()?;
+        let mut offered = Vec::new();
+        for (symbol, policy) in decisions {
+            let published = self.registry.publish_blob(blob, &symbol, policy)?;
+            offered.push(Offered {
+                symbol,
+                key: published.key,
+                promoted: published.promoted,
+                reason: published.reason,
+                promotion: published.pointer.promotion,
+            });
+        }
+        Ok(offered)
     }
 
     fn new_report_dir(&self, agent: &str, symbol: &str) -> Result<PathBuf, TrainError> {
@@ -674,7 +702,7 @@ fn market_message(e: &market::MarketError) -> String {
 
 /// Every key of `params` must be one the agent accepts; the error lists
 /// them all (the agent's own keys and the trainer-level ones).
-fn check_param_names(
+pub fn check_param_names(
     agent: &dyn AgentTrainer,
     params: &Map<String, Value>,
 ) -> Result<(), TrainError> {
@@ -932,6 +960,59 @@ fn training_start(trained_on: Option<&Provenance>, data: &MarketData) -> Option<
             .min(),
         _ => None,
     }
+}
+
+/// A trained model as it is published: the artifact as one blob, and the
+/// strategy returns it learned from (for the agents that learn from them).
+pub struct TrainedBlob {
+    pub trained: agents::Trained,
+    pub blob: Vec<u8>,
+    pub returns: Option<StrategyReturns>,
+}
+
+/// Train `agent` on `data` into `out_dir` exactly as `train` does: the
+/// backtest bootstrap first when the agent learns from strategy returns (an
+/// agent that learns from the bootstrap's trades runs it itself), then the
+/// agent's own chronological split, purge and out-of-sample scoring. The
+/// saved artifact must record the provenance of `data`. `progress` goes
+/// from 0 to [`TRAIN_END`]; cancellation is checked between stages.
+pub fn train_model(
+    agent: &dyn AgentTrainer,
+    data: &MarketData,
+    params: &Map<String, Value>,
+    out_dir: &Path,
+    progress: &(dyn Fn(f64) + Sync),
+) -> Result<TrainedBlob, TrainError> {
+    let returns = match agent.bootstrap_for(params)? {
+        Bootstrap::StrategyReturns => Some(bootstrap(data, &out_dir.join("bootstrap"))?),
+        Bootstrap::Candles | Bootstrap::Trades => None,
+    };
+    agent_core::cancel::check()?;
+    progress(BOOT_END);
+    let stage = |p: f64| progress(BOOT_END + (TRAIN_END - BOOT_END) * p.clamp(0.0, 1.0));
+    let ctx = TrainCtx {
+        data,
+        returns: returns.as_ref(),
+        params,
+        out_dir,
+        progress: &stage,
+    };
+    let trained = agent.train(&ctx)?;
+    agent_core::cancel::check()?;
+    progress(TRAIN_END);
+    let (manifest, files) = read_dir(&trained.model_dir)?;
+    if manifest.provenance.as_ref() != Some(&data.provenance) {
+        return Err(TrainError::Agent {
+            agent: agent.name().to_string(),
+            why: "the saved artifact does not record the provenance of its training data".into(),
+        });
+    }
+    let blob = to_blob(&manifest, &files)?;
+    Ok(TrainedBlob {
+        trained,
+        blob,
+        returns,
+    })
 }
 
 /// The symbol a candle file stands for (see [`market::symbol_of`]).

@@ -39,6 +39,20 @@ impl MarketData {
             .map(|(s, c)| (s.as_str(), c))
             .ok_or_else(|| TrainError::Data("no candles were given".into()))
     }
+
+    /// The same data cut to the bars before `until` (epoch ms) in every
+    /// series: what was known then.
+    pub fn before(&self, until: i64) -> MarketData {
+        MarketData {
+            series: self
+                .series
+                .iter()
+                .map(|(s, c)| (s.clone(), c.slice(0..c.ts.partition_point(|&t| t < until))))
+                .collect(),
+            source: self.source.clone(),
+            provenance: self.provenance.clone(),
+        }
+    }
 }
 
 /// What an agent needs before it can train.

@@ -93,19 +93,6 @@ fn fold_data(data: &MarketData, fold: &Fold, window: &WindowSpec) -> MarketData 
     }
 }
 
-/// `data` cut to the bars before `until`.
-fn before(data: &MarketData, until: i64) -> MarketData {
-    MarketData {
-        series: data
-            .series
-            .iter()
-            .map(|(s, c)| (s.clone(), c.slice(0..c.ts.partition_point(|&t| t < until))))
-            .collect(),
-        source: data.source.clone(),
-        provenance: data.provenance.clone(),
-    }
-}
-
 fn train_agent(
     name: &str,
     data: &MarketData,
@@ -180,7 +167,7 @@ pub fn run_fold(
     let selectors = ["linucb", "meta-selector", "ppo"];
     if selectors.iter().any(|s| opts.runs(s)) {
         let train_windows = returns.train_part(TRAIN_FRACTION)?;
-        let train_data = before(&fdata, fold.test_from);
+        let train_data = fdata.before(fold.test_from);
         for name in selectors {
             if opts.runs(name) {
                 models.insert(
@@ -192,7 +179,7 @@ pub fn run_fold(
         }
     }
     if opts.runs("regime") {
-        let train_only = before(&fdata, fold.test_from);
+        let train_only = fdata.before(fold.test_from);
         models.insert(
             "regime",
             train_agent("regime", &train_only, None, opts, dir)?,

@@ -95,6 +95,94 @@ pub struct WalkForwardOptions {
     pub agent_params: BTreeMap<String, Map<String, Value>>,
 }
 
+/// A walk-forward run as people write it: the `walk-forward` command's
+/// flags, or `[sweep.walk_forward]` of the config file (days as
+/// `YYYY-MM-DD`, UTC). [`WalkForwardConfig::options`] resolves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WalkForwardConfig {
+    pub train_days: u32,
+    pub test_days: u32,
+    pub step_days: Option<u32>,
+    /// First day traded; default: one training window after the first bar.
+    pub from: Option<String>,
+    /// Trade until this day (exclusive); default: the last bar.
+    pub to: Option<String>,
+    /// Agents (default: all of [`AGENTS`]).
+    pub agents: Vec<String>,
+    pub fee: f64,
+    pub slippage: f64,
+    /// Strategies the bot has (default: all).
+    pub strategies: Vec<String>,
+    pub random_seed: u64,
+}
+
+impl Default for WalkForwardConfig {
+    fn default() -> Self {
+        let d = WalkForwardOptions::default();
+        Self {
+            train_days: d.train_days,
+            test_days: d.test_days,
+            step_days: d.step_days,
+            from: None,
+            to: None,
+            agents: Vec::new(),
+            fee: d.fee_per_unit,
+            slippage: d.slippage_per_unit,
+            strategies: Vec::new(),
+            random_seed: d.seed,
+        }
+    }
+}
+
+impl WalkForwardConfig {
+    /// The options of this run, with the config's agent parameters.
+    pub fn options(
+        &self,
+        agent_params: &BTreeMap<String, Map<String, Value>>,
+    ) -> Result<WalkForwardOptions, TrainError> {
+        let trimmed = |v: &[String]| v.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>();
+        Ok(WalkForwardOptions {
+            train_days: self.train_days,
+            test_days: self.test_days,
+            step_days: self.step_days,
+            from: self
+                .from
+                .as_deref()
+                .map(|s| parse_day("from", s))
+                .transpose()?,
+            to: self.to.as_deref().map(|s| parse_day("to", s)).transpose()?,
+            agents: if self.agents.is_empty() {
+                AGENTS.iter().map(|s| s.to_string()).collect()
+            } else {
+                trimmed(&self.agents)
+            },
+            fee_per_unit: self.fee,
+            slippage_per_unit: self.slippage,
+            strategies: trimmed(&self.strategies),
+            seed: self.random_seed,
+            agent_params: agent_params.clone(),
+        })
+    }
+}
+
+/// A day (`YYYY-MM-DD`, UTC midnight) or an RFC 3339 time, in epoch ms;
+/// `what` names the setting in the error.
+pub fn parse_day(what: &str, s: &str) -> Result<i64, TrainError> {
+    let text = if s.trim().len() == 10 {
+        format!("{}T00:00:00Z", s.trim())
+    } else {
+        s.to_string()
+    };
+    backtest::io::parse_time(&text).map_err(|_| TrainError::Params {
+        agent: "walk-forward".into(),
+        why: format!(
+            "{what} {:?} is not a day like 2022-01-01",
+            s.chars().take(40).collect::<String>()
+        ),
+    })
+}
+
 impl Default for WalkForwardOptions {
     fn default() -> Self {
         Self {

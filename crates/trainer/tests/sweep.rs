@@ -371,3 +371,58 @@ fn a_sweep_over_files_names_each_symbol_and_timeframe() {
     assert!(e.contains("ETHUSDT-1h.csv"), "{e}");
     assert!(store.list("sweeps").unwrap().is_empty());
 }
+
+/// `examples/sweep.toml` as its comment says to run it: `plan`, every
+/// `run-shard`, `merge`, through the program.
+#[test]
+fn the_example_sweep_runs_shard_by_shard_through_the_program() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_support::workspace_root().join("examples/sweep.toml");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cointrainer"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cointrainer {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    run(&["sweep", "plan", "--out", "plan.jsonl"]);
+    let shards = sweep::read_plan(&dir.path().join("plan.jsonl")).unwrap();
+    assert!(shards.len() >= 8, "{} shards", shards.len());
+    assert!(shards.iter().any(|s| matches!(s.task, Task::Train(_))));
+    assert!(shards.iter().any(|s| matches!(s.task, Task::Fold { .. })));
+    for i in 0..shards.len() {
+        run(&[
+            "sweep",
+            "run-shard",
+            "--plan",
+            "plan.jsonl",
+            "--index",
+            &i.to_string(),
+        ]);
+    }
+    let table = run(&["sweep", "merge", "--plan", "plan.jsonl", "--out", "out"]);
+    for agent in ["regime", "linucb", "ou-mean"] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with(agent) && l.contains("promoted")),
+            "{table}"
+        );
+    }
+    assert!(table.contains("walk-forward:"), "{table}");
+    for f in ["trainings.csv", "summary.csv", "windows.csv"] {
+        assert!(dir.path().join("out").join(f).is_file(), "{f}");
+    }
+    let listed = run(&["models", "list"]);
+    assert!(listed.contains("ou-mean"), "{listed}");
+}

@@ -417,11 +417,15 @@ pub fn merge_report(
             .reports_dir
             .join("sweeps")
             .join(format!("merge-{}", std::process::id()));
-        for c in &choices {
-            if let (Some(id), Some(o)) = (
-                &c.chosen,
-                train::publish(orch, shards, &merged.trainings, c, &work)?,
-            ) {
+        // Each agent and symbol is its own registry entry: their
+        // comparisons (the bootstrap and the re-scoring) run in parallel.
+        use rayon::prelude::*;
+        let outcomes: Vec<_> = choices
+            .par_iter()
+            .map(|c| train::publish(orch, shards, &merged.trainings, c, &work))
+            .collect::<Result<_, _>>()?;
+        for (c, o) in choices.iter().zip(outcomes) {
+            if let (Some(id), Some(o)) = (&c.chosen, o) {
                 published.insert(id.clone(), o);
             }
         }

@@ -424,18 +424,24 @@ pub fn publish(
         )));
     }
     let task = &result.task;
-    if let Some(current) = orch.registry().latest(&task.agent, &task.symbol)?
+    let current = orch.registry().latest(&task.agent, &task.symbol)?;
+    if let Some(current) = &current
         && current.hash == format!("sha256:{}", result.model.sha256)
     {
-        return Ok(Some(PublishOutcome::AlreadyCurrent { key: current.key }));
+        return Ok(Some(PublishOutcome::AlreadyCurrent {
+            key: current.key.clone(),
+        }));
     }
     let agent = agents::get(&task.agent)?;
     let data = super::shard_data(shard)?;
+    // Only a same-slice contest with a current model re-scores on the
+    // strategy returns.
+    let contested = current.is_some() && task.promote == PromoteRule::SameSlice;
     let returns = match agent.bootstrap_for(&task.params)? {
-        agents::Bootstrap::StrategyReturns => {
+        agents::Bootstrap::StrategyReturns if contested => {
             Some(bootstrap(&data, &work.join(hash16(&(id, "bootstrap"))))?)
         }
-        agents::Bootstrap::Candles | agents::Bootstrap::Trades => None,
+        _ => None,
     };
     let mut offered = orch.offer(
         agent.as_ref(),

@@ -1,13 +1,20 @@
-//! A sweep on a real Ray cluster on loopback: a head started here, the
-//! shards run by the shipped driver through the `cointrainer` binary, the
-//! merged report equal to a single-process walk-forward, a shard with bad
-//! input reported with its error while the others complete, every wait
-//! bounded, the cluster stopped. `ignored` with the reason without a Python
-//! that imports `ray`.
+//! A sweep on a real Ray cluster on loopback, its store the S3 store on a
+//! loopback S3 server (SigV4 checked): a head started here, the shards run
+//! by the shipped driver through the `cointrainer` binary, the merged report
+//! equal to a single-process walk-forward byte for byte. A shard with bad
+//! input is reported with its error while the others complete; running the
+//! sweep again is harmless; a Ray worker killed mid-shard, and a shard's
+//! `cointrainer` process killed by a signal, are retried, and every shard's
+//! result is in the bucket exactly once. Every wait is bounded and the
+//! cluster stopped. `ignored` with the reason without a Python that imports
+//! `ray`.
 
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+use test_support::s3::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY};
 use test_support::{needs_python, run_tests};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cointrainer");
@@ -19,7 +26,7 @@ fn promptly<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'stati
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(std::time::Duration::from_secs(300))
+    rx.recv_timeout(Duration::from_secs(300))
         .unwrap_or_else(|_| panic!("{what} did not return within 300 s"))
 }
 
@@ -41,34 +48,142 @@ impl Drop for Cluster {
     }
 }
 
+/// Kills and reaps a child process however the test ends.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The S3 store's credentials, from the environment as a user gives them
+/// (never in the config file), and nothing of the caller's own S3 setup.
+fn with_s3_env(cmd: &mut Command) -> &mut Command {
+    cmd.env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("RAY_USAGE_STATS_ENABLED", "0");
+    for v in [
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "CT_S3_BUCKET",
+        "CT_S3_PREFIX",
+        "COINTRAINER_STORE_DIR",
+        "COINTRAINER_REPORTS_DIR",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
 fn cointrainer(config: &Path, args: &[&str]) -> std::process::Output {
     let config = config.to_path_buf();
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let what = format!("cointrainer {}", args.join(" "));
     promptly(&what, move || {
-        Command::new(BIN)
-            .arg("--config")
-            .arg(&config)
-            .args(&args)
-            .env("RAY_USAGE_STATS_ENABLED", "0")
+        with_s3_env(Command::new(BIN).arg("--config").arg(&config).args(&args))
             .output()
             .unwrap()
     })
 }
 
+/// A config whose store is the bucket on `server` (under `prefix`), its
+/// cache and the reports in `dir`.
+fn s3_config(dir: &Path, server: &S3Server, prefix: Option<&str>) -> PathBuf {
+    let mut text = format!(
+        "[store]\nkind = \"s3\"\nbucket = \"{BUCKET}\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\ndir = \"{}\"\nreports_dir = \"{}\"\n",
+        server.endpoint(),
+        dir.join("cache").display(),
+        dir.join("reports").display()
+    );
+    if let Some(p) = prefix {
+        text.push_str(&format!("prefix = \"{p}\"\n"));
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The keys under `sweeps/<plan>/` in the bucket, listed through S3.
+fn result_keys(server: &S3Server, prefix: Option<&str>, plan: &str) -> BTreeSet<String> {
+    let mut cfg = store::S3Config::new(BUCKET)
+        .with_endpoint(server.endpoint())
+        .with_credentials(ACCESS_KEY, SECRET_KEY);
+    if let Some(p) = prefix {
+        cfg = cfg.with_prefix(p);
+    }
+    let s3 = store::S3Store::new(cfg).unwrap();
+    store::ArtifactStore::list(&s3, &format!("sweeps/{plan}/"))
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// Every shard's key in the store, from the plan file.
+fn expected_keys(plan: &str) -> (String, BTreeSet<String>) {
+    let shards: Vec<serde_json::Value> = plan
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let id = shards[0]["plan"].as_str().unwrap().to_string();
+    let keys = shards
+        .iter()
+        .map(|s| format!("sweeps/{id}/{}.json", s["id"].as_str().unwrap()))
+        .collect();
+    (id, keys)
+}
+
+/// The command line of a process (empty once it is gone).
+fn cmdline(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default()
+}
+
+fn parent(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn pids() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn sigkill(pid: u32) -> bool {
+    // SAFETY: kill(2) on a pid read from /proc; no memory is involved.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) == 0 }
+}
+
+/// The `run-shard` processes of the plan file `plan`.
+fn shard_processes(plan: &str) -> Vec<u32> {
+    pids()
+        .into_iter()
+        .filter(|&p| {
+            let c = cmdline(p);
+            c.contains(" run-shard ") && c.contains(plan)
+        })
+        .collect()
+}
+
 fn sweep_on_ray(python: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let config = root.join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\ndir = \"{}\"\nreports_dir = \"{}\"\n",
-            root.join("store").display(),
-            root.join("reports").display()
-        ),
-    )
-    .unwrap();
+    let server = S3Server::start(&root.join("s3"), "127.0.0.1:0".parse().unwrap());
+    let config = s3_config(&root.join("first"), &server, None);
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -76,26 +191,27 @@ fn sweep_on_ray(python: &Path) {
         .port();
     // Short: Ray's socket paths must fit in 107 bytes.
     let temp = PathBuf::from(format!("/tmp/ct-ray-{}", std::process::id()));
+    let temp_s = format!("{}/", temp.display());
     let cluster = Cluster {
         ray: ray_cli(python),
         temp: temp.clone(),
     };
     let ray = cluster.ray.clone();
+    // The workers inherit the head's environment: the S3 credentials, as
+    // each node of a real cluster has its own.
     let start = promptly("ray start", move || {
-        Command::new(&ray)
-            .args([
-                "start",
-                "--head",
-                "--node-ip-address=127.0.0.1",
-                &format!("--port={port}"),
-                "--num-cpus=2",
-                "--include-dashboard=false",
-                "--disable-usage-stats",
-            ])
-            .arg(format!("--temp-dir={}", temp.display()))
-            .env("RAY_USAGE_STATS_ENABLED", "0")
-            .output()
-            .unwrap()
+        with_s3_env(Command::new(&ray).args([
+            "start",
+            "--head",
+            "--node-ip-address=127.0.0.1",
+            &format!("--port={port}"),
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+        ]))
+        .arg(format!("--temp-dir={}", temp.display()))
+        .output()
+        .unwrap()
     });
     assert!(
         start.status.success(),
@@ -103,9 +219,10 @@ fn sweep_on_ray(python: &Path) {
         String::from_utf8_lossy(&start.stderr)
     );
     let address = format!("127.0.0.1:{port}");
+    // Enough folds that a worker can be caught mid-shard.
     let folds = [
         "--bars",
-        "3000",
+        "6000",
         "--train-days",
         "60",
         "--test-days",
@@ -118,10 +235,17 @@ fn sweep_on_ray(python: &Path) {
     let mut args = vec!["sweep", "plan"];
     args.extend(folds);
     args.extend(["--plan", &plan_s]);
-    assert!(cointrainer(&config, &args).status.success());
+    let out = cointrainer(&config, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let good = std::fs::read_to_string(&plan).unwrap();
     let n = good.lines().count();
-    assert!(n >= 3, "{good}");
+    assert!(n >= 6, "{good}");
+    let (plan_id, keys) = expected_keys(&good);
+    assert_eq!(keys.len(), n, "shard ids are unique");
 
     // Shard 1 is given a data file that does not exist: it fails with its
     // error, the others complete.
@@ -169,6 +293,14 @@ fn sweep_on_ray(python: &Path) {
         "{failed_line}"
     );
     assert_eq!(stdout.matches("\"ok\": true").count(), n - 1, "{stdout}");
+    let mut all_but_1 = keys.clone();
+    all_but_1.remove(&format!(
+        "sweeps/{plan_id}/{}.json",
+        serde_json::from_str::<serde_json::Value>(good.lines().nth(1).unwrap()).unwrap()["id"]
+            .as_str()
+            .unwrap()
+    ));
+    assert_eq!(result_keys(&server, None, &plan_id), all_but_1);
 
     // With the plan repaired, running the sweep again is harmless: the
     // finished shards write the same bytes, the failed one completes.
@@ -180,6 +312,7 @@ fn sweep_on_ray(python: &Path) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    assert_eq!(result_keys(&server, None, &plan_id), keys);
     let merged = root.join("merged");
     let merged_s = merged.display().to_string();
     let m = cointrainer(
@@ -194,19 +327,112 @@ fn sweep_on_ray(python: &Path) {
     let mut args = vec!["walk-forward"];
     args.extend(folds);
     args.extend(["--out", &single_s]);
-    assert!(cointrainer(&config, &args).status.success());
-    for f in ["windows.csv", "folds.csv", "summary.csv", "paired.csv"] {
+    let out = cointrainer(&config, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let same_as_single = |merged: &Path| {
+        for f in ["windows.csv", "folds.csv", "summary.csv", "paired.csv"] {
+            assert!(
+                std::fs::read(merged.join(f)).unwrap() == std::fs::read(single.join(f)).unwrap(),
+                "{f} differs between the Ray sweep and the single-process run"
+            );
+        }
+    };
+    same_as_single(&merged);
+
+    // The same plan again, into a fresh place in the bucket: a Ray worker is
+    // killed while it runs a shard, and a shard's `cointrainer` process is
+    // killed by a signal (as the OOM killer would). Both shards are retried.
+    let prefix = "after-kill";
+    let config = s3_config(&root.join("second"), &server, Some(prefix));
+    let logs = root.join("second");
+    // The driver names the plan by its canonical path.
+    let driver_plan = std::fs::canonicalize(&plan).unwrap().display().to_string();
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--config").arg(&config).args(ray_args);
+    let sweep = with_s3_env(&mut cmd)
+        .stdout(std::fs::File::create(logs.join("stdout")).unwrap())
+        .stderr(std::fs::File::create(logs.join("stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut sweep = Reaped(sweep);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut killed_worker = None;
+    let mut killed_child = None;
+    let status = loop {
+        if let Some(status) = sweep.0.try_wait().unwrap() {
+            break status;
+        }
         assert!(
-            std::fs::read(merged.join(f)).unwrap() == std::fs::read(single.join(f)).unwrap(),
-            "{f} differs between the Ray sweep and the single-process run"
+            Instant::now() < deadline,
+            "the sweep did not finish within 300 s"
         );
+        for pid in pids() {
+            let c = cmdline(pid);
+            let up = parent(pid).map(cmdline).unwrap_or_default();
+            // A worker of this cluster (its parent, the raylet, runs in the
+            // cluster's temp dir) running the task `shard`.
+            if killed_worker.is_none() && c.starts_with("ray::shard") && up.contains(&temp_s) {
+                if sigkill(pid) {
+                    killed_worker = Some(pid);
+                }
+            // A shard's `cointrainer` process under another, live worker.
+            } else if killed_worker.is_some()
+                && killed_child.is_none()
+                && c.contains(" run-shard ")
+                && c.contains(&driver_plan)
+                && up.starts_with("ray::shard")
+                && parent(pid) != killed_worker
+                && sigkill(pid)
+            {
+                killed_child = Some(pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = std::fs::read_to_string(logs.join("stdout")).unwrap();
+    let stderr = std::fs::read_to_string(logs.join("stderr")).unwrap();
+    assert!(
+        killed_worker.is_some(),
+        "no Ray worker was caught running a shard\n{stdout}{stderr}"
+    );
+    assert!(
+        killed_child.is_some(),
+        "no shard's process was caught running\n{stdout}{stderr}"
+    );
+    eprintln!(
+        "killed Ray worker {killed_worker:?} and shard process {killed_child:?} of {n} shards"
+    );
+    assert!(status.success(), "{status}\n{stdout}{stderr}");
+    assert_eq!(stdout.matches("\"ok\": true").count(), n, "{stdout}");
+    // The killed worker's `cointrainer` child may still be running: it
+    // writes the same bytes to the same key. Wait for it before listing.
+    let quiet = Instant::now() + Duration::from_secs(60);
+    while !shard_processes(&driver_plan).is_empty() && Instant::now() < quiet {
+        std::thread::sleep(Duration::from_millis(50));
     }
+    for pid in shard_processes(&driver_plan) {
+        sigkill(pid);
+    }
+    assert_eq!(result_keys(&server, Some(prefix), &plan_id), keys);
+    let merged = root.join("merged-after-kill");
+    let merged_s = merged.display().to_string();
+    let m = cointrainer(
+        &config,
+        &["sweep", "merge", "--plan", &plan_s, "--out", &merged_s],
+    );
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    same_as_single(&merged);
     drop(cluster);
+    drop(server);
 }
 
 fn main() {
     run_tests(vec![needs_python(
-        "a_sweep_on_a_loopback_ray_cluster_merges_into_the_single_process_result",
+        "a_sweep_on_a_loopback_ray_cluster_over_s3_merges_into_the_single_process_result",
         &["ray"],
         sweep_on_ray,
     )]);

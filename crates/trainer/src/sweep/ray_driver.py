@@ -2,10 +2,12 @@
 
 `cointrainer sweep ray` writes this file and runs it; it only maps shard
 indices to `cointrainer sweep run-shard` calls of the same binary, with
-per-shard CPU/GPU resources and retries of shards whose worker died. A shard
-that fails (bad input) is reported with its error and not retried; the
-others go on. One JSON line per finished shard, then a summary line; the exit
-status is 1 when a shard failed, 2 on timeout.
+per-shard CPU/GPU resources and up to --max-retries retries of a shard whose
+worker died or whose `cointrainer` process was killed by a signal (the OOM
+killer, say). A shard that fails (bad input: a nonzero exit status) is
+reported with its error and not retried; the others go on. One JSON line per
+finished shard, then a summary line; the exit status is 1 when a shard
+failed, 2 on timeout.
 """
 
 import argparse
@@ -14,6 +16,10 @@ import os
 import subprocess
 import sys
 import time
+
+
+class ShardKilled(Exception):
+    """The shard's `cointrainer` process died from a signal: retried."""
 
 
 def main():
@@ -35,7 +41,12 @@ def main():
 
     ray.init(address=a.address, logging_level="ERROR", log_to_driver=False)
 
-    @ray.remote(num_cpus=a.cpus_per_shard, num_gpus=a.gpus_per_shard, max_retries=a.max_retries)
+    @ray.remote(
+        num_cpus=a.cpus_per_shard,
+        num_gpus=a.gpus_per_shard,
+        max_retries=a.max_retries,
+        retry_exceptions=[ShardKilled],
+    )
     def shard(i):
         cmd = [a.binary]
         if a.config:
@@ -43,6 +54,8 @@ def main():
         cmd += ["sweep", "run-shard", "--plan", a.plan, "--index", str(i)]
         cwd = a.cwd if a.cwd and os.path.isdir(a.cwd) else None
         r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+        if r.returncode < 0:
+            raise ShardKilled("shard %d: cointrainer was killed by signal %d" % (i, -r.returncode))
         return i, r.returncode, (r.stdout + r.stderr).strip()[-2000:]
 
     pending = {shard.remote(i): i for i in range(n)}
@@ -56,7 +69,8 @@ def main():
             try:
                 _, rc, out = ray.get(ref)
             except Exception as e:  # the task failed past its retries
-                rc, out = -1, "%s: %s" % (type(e).__name__, e)
+                e = getattr(e, "cause", None) or e  # the task's own error, not Ray's traceback
+                rc, out = -1, ("%s: %s" % (type(e).__name__, e))[-2000:]
             done += 1
             line = {"shard": i, "ok": rc == 0, "done": done, "total": n}
             if rc != 0:

@@ -429,9 +429,10 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Run only this task (T0..T7); without it every task runs, each in its own process.
-    #[arg(long)]
-    pub task: Option<String>,
+    /// The task(s) to run (T0..T7; repeat or separate with commas); without
+    /// it every task runs. Several tasks run each in its own process.
+    #[arg(long, value_delimiter = ',')]
+    pub task: Vec<String>,
     /// The prepared benchmark datasets.
     #[arg(long, default_value = "../shared/bench/datasets")]
     pub data_dir: PathBuf,
@@ -445,6 +446,32 @@ pub struct BenchArgs {
     /// RL results vary by seed, so compare several seeds on both sides.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Compare with the Python peers run by this interpreter: Rust and peer
+    /// runs interleaved, each in its own process, and the median speed
+    /// ratio per task.
+    #[arg(long, value_name = "PYTHON")]
+    pub compare: Option<PathBuf>,
+    /// Interleaved pairs (Rust run, peer run) per task with --compare.
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..),
+        requires = "compare"
+    )]
+    pub pairs: u32,
+    /// Re-runs of a run that was not quiet, after waiting for an idle
+    /// machine (--compare); a run still not quiet is counted as such.
+    #[arg(long, default_value_t = 2, requires = "compare")]
+    pub reruns: u32,
+    /// The peer scripts (--compare).
+    #[arg(long, default_value = "benches/peer", requires = "compare")]
+    pub peer_dir: PathBuf,
+    /// With --compare: one JSON line per task and a summary line.
+    #[arg(long, requires = "compare")]
+    pub json: bool,
+    /// With --compare: write every run's result line here (JSON lines).
+    #[arg(long, value_name = "FILE", requires = "compare")]
+    pub out: Option<PathBuf>,
 }
 
 /// Parse a bar interval like `5m`, `1h`, `1d` into milliseconds.

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use std::path::PathBuf;
 use std::time::Instant;
 
+pub mod compare;
 pub mod t0;
 pub mod t1;
 pub mod t2;
@@ -168,14 +169,8 @@ pub fn num(x: f64) -> Value {
 }
 
 fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
+    compare::CpuInfo::read()
+        .model
         .unwrap_or_else(|| std::env::consts::ARCH.to_string())
 }
 

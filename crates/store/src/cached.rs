@@ -99,6 +99,13 @@ impl CachedStore {
         }
     }
 
+    /// The remote store itself, without the cache: for writes that must
+    /// reach it or fail (a sweep shard's result, which another machine
+    /// reads), never queued for later.
+    pub fn remote(&self) -> Arc<dyn ArtifactStore> {
+        self.inner.remote.clone()
+    }
+
     pub fn status(&self) -> StoreStatus {
         StoreStatus {
             remote_down: self.inner.remote_down.load(Ordering::Relaxed),

@@ -35,10 +35,20 @@ pub fn sparse_file(dir: &Path, name: &str, len: u64) -> PathBuf {
 /// test) when it takes longer than [`PROMPT`], as a reader blocked on a FIFO
 /// or reading a huge file would.
 pub fn promptly<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    within(PROMPT, what, f)
+}
+
+/// [`promptly`] with another limit (a child process that trains, a
+/// cluster that starts).
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(PROMPT)
-        .unwrap_or_else(|_| panic!("{what} did not return within {PROMPT:?}"))
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("{what} did not return within {limit:?}"))
 }

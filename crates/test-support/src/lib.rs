@@ -104,6 +104,27 @@ pub fn needs_shared(
     })
 }
 
+/// A test that needs both a Python importing `modules` and the shared
+/// files `files`: `f` gets the interpreter and the shared directory; either
+/// missing is handled as in [`needs_python`] and [`needs_shared`].
+pub fn needs_python_and_shared(
+    name: &str,
+    modules: &'static [&'static str],
+    files: &'static [&'static str],
+    f: impl FnOnce(&Path, &Path) + Send + 'static,
+) -> Trial {
+    Trial::ignorable_test(name, move || match python_with(modules) {
+        Err(why) => missing(why, REQUIRE_PYTHON_VAR),
+        Ok(python) => match shared_files(files) {
+            Err(why) => missing(why, REQUIRE_SHARED_DATA_VAR),
+            Ok(dir) => {
+                f(&python, &dir);
+                Ok(Completion::Completed)
+            }
+        },
+    })
+}
+
 /// The rule for a missing requirement: ignored with `why`, or a failure
 /// when the variable `require_var` is set to anything but `0` or empty.
 fn missing(why: String, require_var: &str) -> Result<Completion, Failed> {

@@ -329,7 +329,8 @@ pub enum SweepCommand {
         cpus_per_shard: f64,
         #[arg(long, default_value_t = 0.0)]
         gpus_per_shard: f64,
-        /// Retries of a shard whose worker process died.
+        /// Retries of a shard whose worker process died or whose cointrainer
+        /// process was killed by a signal (e.g. out of memory).
         #[arg(long, default_value_t = 3)]
         max_retries: u32,
         /// Seconds for the whole sweep (0: no limit).

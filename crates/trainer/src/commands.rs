@@ -836,6 +836,13 @@ pub fn sweep(
 ) -> Result<(), TrainError> {
     use crate::cli::SweepCommand;
     use crate::sweep;
+    // Shard results go to the remote store itself, or the shard fails and
+    // its engine retries it: a result queued in this machine's cache would
+    // count as done while no other machine can read it.
+    let shard_store = || match &app.cached {
+        Some(c) => c.remote(),
+        None => app.orch.config().store.clone(),
+    };
     match cmd {
         SweepCommand::Plan { folds, plan } => {
             let spec = app.data_spec(&folds.data);
@@ -866,14 +873,14 @@ pub fn sweep(
                     shards.len()
                 ))
             })?;
-            let store = app.orch.config().store.clone();
+            let store = shard_store();
             let work = app.orch.config().reports_dir.join("sweeps").join(&shard.id);
             let key = sweep::run_shard(shard, store.as_ref(), &work)?;
             w(out, format!("shard {index}: {} -> {key}", shard.id))
         }
         SweepCommand::Run { plan } => {
             let shards = sweep::read_plan(plan)?;
-            let store = app.orch.config().store.clone();
+            let store = shard_store();
             let work = app.orch.config().reports_dir.join("sweeps");
             let pb = progress_bar(false, shards.len() as u64, "sweep");
             let failed = sweep::run_all(&shards, store.as_ref(), &work, &|n| {

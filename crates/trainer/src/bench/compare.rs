@@ -991,4 +991,118 @@ mod tests {
         assert!(!missing);
         assert_eq!(reason, "AssertionError: lr_1");
     }
+
+    /// A peer script in a temp folder and a maker of commands that run it
+    /// with a real Python.
+    fn peer_script_maker(body: &str) -> (tempfile::TempDir, impl Fn() -> Command) {
+        let python = test_support::python_with(&[]).unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("peer.py");
+        std::fs::write(&script, body).unwrap();
+        let make = move || {
+            let mut c = Command::new(&python);
+            c.arg(&script);
+            c
+        };
+        (dir, make)
+    }
+
+    fn peer(body: &str) -> (tempfile::TempDir, Command) {
+        let (dir, make) = peer_script_maker(body);
+        (dir, make())
+    }
+
+    fn options(reruns: usize) -> CompareOptions {
+        CompareOptions {
+            python: PathBuf::from("python3"),
+            exe: PathBuf::from("cointrainer"),
+            peer_dir: PathBuf::from("benches/peer"),
+            data_dir: PathBuf::from("d"),
+            raw_dir: PathBuf::from("r"),
+            threads: 2,
+            seed: 0,
+            tasks: vec!["T0"],
+            pairs: 1,
+            reruns,
+            idle_wait: Duration::ZERO,
+            json: false,
+            out: None,
+        }
+    }
+
+    #[test]
+    fn a_peer_without_its_library_is_skipped_with_the_module_named() {
+        let (_d, cmd) = peer("import cointrainer_no_such_module\n");
+        match run_once("T0", Side::Peer, cmd) {
+            Err(RunError::Skipped(why)) => {
+                assert!(
+                    why.contains("No module named 'cointrainer_no_such_module'"),
+                    "{why}"
+                )
+            }
+            Err(RunError::Failed(why)) => panic!("failed instead of skipped: {why}"),
+            Ok(v) => panic!("ran: {v}"),
+        }
+        // Any other crash is a failure, with its last error line.
+        let (_d, cmd) = peer("assert 1 == 2, 'lr_1 differs'\n");
+        match run_once("T0", Side::Peer, cmd) {
+            Err(RunError::Failed(why)) => {
+                assert!(why.contains("AssertionError: lr_1 differs"), "{why}")
+            }
+            _ => panic!("an assertion error must fail the task"),
+        }
+    }
+
+    #[test]
+    fn the_result_line_of_the_task_is_found_among_other_output() {
+        let (_d, cmd) = peer(
+            "print('# warming up')\n\
+             print('{\"task\": \"T1\", \"wall_s\": 9}')\n\
+             print('{\"task\": \"T0\", \"wall_s\": 0.5, \"quiet\": true}')\n\
+             print('done')\n",
+        );
+        let line = run_once("T0", Side::Peer, cmd).unwrap_or_else(|_| panic!("no line"));
+        assert_eq!(speed_of(&line, TIME, Side::Peer).ok(), Some(0.5));
+        let (_d, cmd) = peer("print('{\"task\": \"T1\", \"wall_s\": 9}')\n");
+        assert!(matches!(
+            run_once("T0", Side::Peer, cmd),
+            Err(RunError::Failed(_))
+        ));
+    }
+
+    #[test]
+    fn a_run_that_is_not_quiet_is_re_run_a_bounded_number_of_times() {
+        let (_d, make) =
+            peer_script_maker("print('{\"task\": \"T0\", \"wall_s\": 1.0, \"quiet\": false}')\n");
+        for reruns in [0, 2] {
+            let opts = options(reruns);
+            let mut raw = Vec::new();
+            let mut runner = SideRunner {
+                opts: &opts,
+                raw: &mut raw,
+                reruns: 0,
+            };
+            let line = runner
+                .run("T0", Side::Peer, 1, &make)
+                .unwrap_or_else(|_| panic!("no line"));
+            assert_eq!(line["quiet"], json!(false));
+            assert_eq!(runner.reruns, reruns);
+            assert_eq!(raw.len(), reruns + 1);
+            assert_eq!(raw.last().unwrap()["attempt"], json!(reruns + 1));
+        }
+        // A quiet run is not repeated.
+        let (_q, make) =
+            peer_script_maker("print('{\"task\": \"T0\", \"wall_s\": 1.0, \"quiet\": true}')\n");
+        let opts = options(2);
+        let mut raw = Vec::new();
+        let mut runner = SideRunner {
+            opts: &opts,
+            raw: &mut raw,
+            reruns: 0,
+        };
+        runner
+            .run("T0", Side::Peer, 1, &make)
+            .unwrap_or_else(|_| panic!("no line"));
+        assert_eq!((runner.reruns, raw.len()), (0, 1));
+    }
 }

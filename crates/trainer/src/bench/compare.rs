@@ -92,6 +92,42 @@ pub fn peer_script(task: &str) -> Option<&'static str> {
     })
 }
 
+/// The third-party modules each peer script imports, checked before a
+/// task's first run so that a peer that cannot run costs no Rust runs.
+pub fn peer_modules(task: &str) -> &'static [&'static str] {
+    match task {
+        "T0" | "T5" => &["numpy", "pandas"],
+        "T1" => &["numpy", "pandas", "scipy", "sklearn", "joblib"],
+        "T2" => &["numpy", "pandas", "lightgbm"],
+        "T3" => &["numpy", "pandas", "lightgbm", "sklearn"],
+        "T4" => &["numpy", "pandas", "torch", "gymnasium", "stable_baselines3"],
+        "T6" => &["numpy", "pandas", "torch"],
+        "T7" => &["numpy", "scipy", "statsmodels"],
+        _ => &[],
+    }
+}
+
+/// The modules of `modules` that `python` cannot find (without importing
+/// them), or why it could not be asked.
+pub fn missing_modules(python: &Path, modules: &[&str]) -> Result<Vec<String>, String> {
+    const PROBE: &str = "import importlib.util, sys\n\
+        for m in sys.argv[1:]:\n    \
+        if importlib.util.find_spec(m) is None: print(m)\n";
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(PROBE)
+        .args(modules)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !out.status.success() {
+        return Err(stderr_reason(&out.stderr).1);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect())
+}
+
 /// Task ids from `--task` values (repeated and/or comma separated, any
 /// case), in the order given without repeats; all tasks when none is given.
 pub fn parse_tasks(values: &[String]) -> Result<Vec<&'static str>, BenchError> {
@@ -539,12 +575,23 @@ impl SideRunner<'_> {
             self.raw.push(raw_record(task, side, pair, attempt, &r));
             let line = r?;
             let quiet = line.get("quiet").and_then(Value::as_bool) == Some(true);
+            // Progress on stderr: a comparison takes minutes to hours.
+            eprintln!(
+                "# {task} pair {pair} {} run {attempt}: foreign_cpu_s {} quiet {quiet}",
+                side.name(),
+                line.get("foreign_cpu_s").unwrap_or(&Value::Null)
+            );
             if quiet || attempt > self.opts.reruns {
                 return Ok(line);
             }
             self.reruns += 1;
             attempt += 1;
-            wait_idle(self.opts.idle_wait);
+            if !wait_idle(self.opts.idle_wait) {
+                eprintln!(
+                    "# machine not idle after {} s; re-running anyway",
+                    self.opts.idle_wait.as_secs()
+                );
+            }
         }
     }
 }
@@ -572,6 +619,20 @@ fn compare_task(
     if !script.is_file() {
         cmp.outcome = TaskOutcome::Failed(format!("peer script {} not found", script.display()));
         return cmp;
+    }
+    match missing_modules(&opts.python, peer_modules(task)) {
+        Ok(missing) if !missing.is_empty() => {
+            cmp.outcome = TaskOutcome::Skipped(format!(
+                "peer not installed: no module {}",
+                missing.join(", ")
+            ));
+            return cmp;
+        }
+        Ok(_) => {}
+        Err(why) => {
+            cmp.outcome = TaskOutcome::Failed(why);
+            return cmp;
+        }
     }
     let mut runner = SideRunner {
         opts,
@@ -1051,6 +1112,19 @@ mod tests {
             }
             _ => panic!("an assertion error must fail the task"),
         }
+    }
+
+    #[test]
+    fn missing_modules_are_found_without_importing_them() {
+        let python = test_support::python_with(&[]).unwrap_or_else(|e| panic!("{e}"));
+        let missing =
+            missing_modules(&python, &["json", "cointrainer_no_such_module", "os"]).unwrap();
+        assert_eq!(missing, vec!["cointrainer_no_such_module"]);
+        assert_eq!(missing_modules(&python, &[]).unwrap(), Vec::<String>::new());
+        for t in TASKS {
+            assert!(!peer_modules(t).is_empty(), "{t}");
+        }
+        assert!(missing_modules(Path::new("/nonexistent/python3"), &["json"]).is_err());
     }
 
     #[test]

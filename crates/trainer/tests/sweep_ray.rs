@@ -253,9 +253,14 @@ fn single_process(dir: &Path, sweep: &str, plan: &str, out: &Path) {
     )
     .unwrap();
     ok(&cointrainer(&config, &["sweep", "run", "--plan", plan]));
+    merge_unpublished(&config, plan, out);
+}
+
+/// `sweep merge --no-publish` of `plan` into `out`.
+fn merge_unpublished(config: &Path, plan: &str, out: &Path) {
     let out = out.display().to_string();
     ok(&cointrainer(
-        &config,
+        config,
         &[
             "sweep",
             "merge",
@@ -381,19 +386,7 @@ fn sweep_on_ray(python: &Path) {
     ok(&cointrainer(&config, &ray_args));
     assert_eq!(result_keys(&server, None, &plan_id), keys);
     let merged = root.join("merged");
-    let merged_s = merged.display().to_string();
-    ok(&cointrainer(
-        &config,
-        &[
-            "sweep",
-            "merge",
-            "--plan",
-            &plan_s,
-            "--no-publish",
-            "--out",
-            &merged_s,
-        ],
-    ));
+    merge_unpublished(&config, &plan_s, &merged);
 
     // The same plan in one process.
     let single = root.join("single");
@@ -480,18 +473,7 @@ fn sweep_on_ray(python: &Path) {
     assert_eq!(result_keys(&server, Some(prefix), &plan_id), keys);
     let merged = root.join("merged-after-kill");
     let merged_s = merged.display().to_string();
-    ok(&cointrainer(
-        &config,
-        &[
-            "sweep",
-            "merge",
-            "--plan",
-            &plan_s,
-            "--no-publish",
-            "--out",
-            &merged_s,
-        ],
-    ));
+    merge_unpublished(&config, &plan_s, &merged);
     same_files(&merged, &single, &files);
     // Then publishing: each agent's chosen grid point becomes the current
     // model in the bucket's registry.
@@ -579,18 +561,7 @@ agents = ["regime", "linucb"]
     assert_eq!(result_keys(&server, None, &plan_id), keys);
     let merged = root.join("merged");
     let merged_s = merged.display().to_string();
-    ok(&cointrainer(
-        &config,
-        &[
-            "sweep",
-            "merge",
-            "--plan",
-            &plan_s,
-            "--no-publish",
-            "--out",
-            &merged_s,
-        ],
-    ));
+    merge_unpublished(&config, &plan_s, &merged);
     let single = root.join("single");
     single_process(&root.join("local"), &sweep, &plan_s, &single);
     let mut same = WALK_FORWARD_FILES.to_vec();

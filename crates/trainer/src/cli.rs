@@ -46,9 +46,11 @@ pub enum Command {
     /// the training window, a regime-gated choice and a random one, with a
     /// paired bootstrap test. Writes CSVs, PNG plots and summary.json.
     WalkForward(WalkForwardArgs),
-    /// Shard a walk-forward run so that any engine can run its folds:
-    /// `plan` writes one JSON line per fold, `run-shard` runs one and puts its
-    /// result in the configured store, `merge` assembles the report.
+    /// Cut trainings over grids (agent x symbol x timeframe x grid point,
+    /// `[sweep]` of the config) and walk-forward folds into shards that any
+    /// engine can run: `plan` writes one JSON line per shard, `run-shard`
+    /// runs one and puts its result in the configured store (`run`: all
+    /// here; `ray`: on a Ray cluster), `merge` chooses, promotes and reports.
     #[command(subcommand)]
     Sweep(SweepCommand),
     /// Serve the HTTP training API (POST /train_model, GET /jobs/{id},
@@ -300,8 +302,8 @@ pub enum SweepCommand {
         plan: PathBuf,
     },
     /// Run shard N of a plan and put its result in the configured store,
-    /// under a key derived from the shard id (running it twice writes the
-    /// same bytes to the same key).
+    /// under a key derived from the shard id (running it twice, or on two
+    /// workers at once, leaves one complete result).
     RunShard {
         #[arg(long, value_name = "FILE")]
         plan: PathBuf,

@@ -70,6 +70,9 @@ impl S3Server {
                 let Ok((sock, _)) = listener.accept().await else {
                     continue;
                 };
+                // As S3 servers do: without it, a response written as headers
+                // then body waits on the client's delayed ACK (tens of ms).
+                let _ = sock.set_nodelay(true);
                 let conn = http
                     .serve_connection(TokioIo::new(sock), service.clone())
                     .into_owned();

@@ -273,6 +273,11 @@ pub struct FoldArgs {
     /// Seed of the random baseline.
     #[arg(long, default_value_t = 42)]
     pub random_seed: u64,
+    /// Each symbol on its own: every fold trains and trades each symbol's
+    /// series alone instead of all series pooled (and `sweep plan` makes one
+    /// shard per symbol and fold).
+    #[arg(long)]
+    pub per_symbol: bool,
 }
 
 #[derive(Debug, Args)]

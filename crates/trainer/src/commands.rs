@@ -779,6 +779,7 @@ fn fold_config(args: &crate::cli::FoldArgs) -> crate::walk_forward::WalkForwardC
         slippage: args.slippage,
         strategies: args.strategies.clone(),
         random_seed: args.random_seed,
+        per_symbol: args.per_symbol,
     }
 }
 

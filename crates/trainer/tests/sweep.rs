@@ -426,3 +426,86 @@ fn the_example_sweep_runs_shard_by_shard_through_the_program() {
     let listed = run(&["models", "list"]);
     assert!(listed.contains("ou-mean"), "{listed}");
 }
+
+/// With `per_symbol`, a walk-forward is cut into (symbol x fold) shards,
+/// each reading its symbol's files only, and merges into the same report as
+/// `walk-forward --per-symbol` in one process.
+#[test]
+fn per_symbol_folds_are_shards_of_their_own_and_merge_into_the_single_process_run() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let btc: Vec<f64> = (0..3000)
+        .map(|i| ((i as f64) * 0.37).sin() * 0.01)
+        .collect();
+    let eth: Vec<f64> = (0..3000)
+        .map(|i| ((i as f64) * 0.23).cos() * 0.012)
+        .collect();
+    let files = vec![
+        test_support::candles::write_hourly(dir.path(), "BTCUSDT-1h.csv", &btc),
+        test_support::candles::write_hourly(dir.path(), "ETHUSDT-1h.csv", &eth),
+    ];
+    let spec = DataSpec::CsvFiles {
+        paths: files.clone(),
+    };
+    let wfc = WalkForwardConfig {
+        agents: vec!["regime".into(), "linucb".into()],
+        per_symbol: true,
+        ..fold_config()
+    };
+    let config = SweepConfig {
+        walk_forward: Some(wfc.clone()),
+        ..SweepConfig::default()
+    };
+    let shards = plan(&spec, &config);
+    let symbols: Vec<Option<&str>> = shards
+        .iter()
+        .map(|s| match &s.task {
+            Task::Fold { symbol, .. } => symbol.as_deref(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(
+        shards.len() >= 4 && shards.len() % 2 == 0,
+        "{}",
+        shards.len()
+    );
+    assert!(
+        symbols
+            .chunks(2)
+            .all(|c| c == [Some("BTCUSDT"), Some("ETHUSDT")])
+    );
+    // Each shard reads its own symbol's file only.
+    assert!(
+        matches!(&shards[1].data, DataSpec::CsvFiles { paths } if paths.len() == 1 && paths[0].ends_with("ETHUSDT-1h.csv"))
+    );
+
+    let store = LocalStore::new(dir.path().join("store"));
+    let reversed: Vec<_> = shards.iter().rev().cloned().collect();
+    let failed = sweep::run_all(&reversed, &store, &dir.path().join("work"), &|_| {});
+    assert!(failed.is_empty(), "{failed:?}");
+    let merged = sweep::merge(&shards, &store).unwrap().walk_forward.unwrap();
+
+    let data = load_data(&spec).unwrap();
+    let opts = wfc.options(&BTreeMap::new()).unwrap();
+    let single = wf::run(&data, &opts, &dir.path().join("single"), &|_, _| {}).unwrap();
+    assert!(
+        report_files(&merged, &dir.path().join("m"))
+            == report_files(&single, &dir.path().join("s")),
+        "the merged report differs from the single-process run"
+    );
+    // Each symbol alone is not the pooled run.
+    let pooled = wf::run(
+        &data,
+        &wf::WalkForwardOptions {
+            per_symbol: false,
+            ..opts
+        },
+        &dir.path().join("pooled"),
+        &|_, _| {},
+    )
+    .unwrap();
+    assert!(
+        report_files(&pooled, &dir.path().join("p"))
+            != report_files(&single, &dir.path().join("s2"))
+    );
+}

@@ -87,9 +87,12 @@ impl Default for SweepConfig {
 pub enum Task {
     /// Train one agent at one grid point on one series.
     Train(TrainTask),
-    /// One fold of a walk-forward evaluation.
+    /// One fold of a walk-forward evaluation: over every series of the
+    /// data, or with `per_symbol`, over one symbol's.
     Fold {
         fold: Fold,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
         options: wf::WalkForwardOptions,
     },
 }
@@ -137,6 +140,21 @@ fn absolute_spec(spec: &DataSpec) -> Result<DataSpec, TrainError> {
     })
 }
 
+/// The part of `spec` that is of `symbol`: its candle files (the synthetic
+/// market is one symbol).
+fn spec_of_symbol(spec: &DataSpec, symbol: &str) -> DataSpec {
+    match spec {
+        DataSpec::CsvFiles { paths } => DataSpec::CsvFiles {
+            paths: paths
+                .iter()
+                .filter(|p| crate::orchestrator::symbol_of(p) == symbol)
+                .cloned()
+                .collect(),
+        },
+        other => other.clone(),
+    }
+}
+
 /// The shards of a sweep over `spec`'s data: the trainings first (agent by
 /// agent, series by series, grid point by grid point), then the folds.
 /// `agent_params` are the config's `[agents.<name>]` tables.
@@ -151,15 +169,26 @@ pub fn plan(
     if let Some(wfc) = &sweep.walk_forward {
         let opts = wfc.options(agent_params)?;
         let data = load_data(&spec)?;
+        let units = wf::units(&data, &opts);
         for fold in wf::plan(&data, &opts)? {
-            work.push((
-                spec.clone(),
-                data.provenance.clone(),
-                Task::Fold {
-                    fold,
-                    options: opts.clone(),
-                },
-            ));
+            for unit in &units {
+                let (unit_spec, provenance) = match unit {
+                    None => (spec.clone(), data.provenance.clone()),
+                    Some(symbol) => (
+                        spec_of_symbol(&spec, symbol),
+                        crate::orchestrator::data_of_symbol(&data, symbol).provenance,
+                    ),
+                };
+                work.push((
+                    unit_spec,
+                    provenance,
+                    Task::Fold {
+                        fold: fold.clone(),
+                        symbol: unit.clone(),
+                        options: opts.clone(),
+                    },
+                ));
+            }
         }
     }
     if work.is_empty() {
@@ -266,7 +295,7 @@ pub fn run_shard(
         .unwrap_or(0);
     let dir = work_dir.join(format!("run-{}-{nanos}", std::process::id()));
     let bytes = match &shard.task {
-        Task::Fold { fold, options } => {
+        Task::Fold { fold, options, .. } => {
             let result = wf::run_fold(&data, fold, options, &dir)?;
             serde_json::to_vec(&result).map_err(|e| TrainError::Data(e.to_string()))?
         }
@@ -310,7 +339,8 @@ pub struct Merged {
 /// listed by shard index; a fold that could not trade (`null`) is left out
 /// as in a single-process run.
 pub fn merge(shards: &[Shard], store: &dyn ArtifactStore) -> Result<Merged, TrainError> {
-    let mut folds = Vec::new();
+    // (fold index, result) in plan order: a fold's units are adjacent.
+    let mut folds: Vec<(usize, FoldResult)> = Vec::new();
     let mut trainings = Vec::new();
     let mut n_folds = 0;
     let mut missing = Vec::new();
@@ -344,7 +374,7 @@ pub fn merge(shards: &[Shard], store: &dyn ArtifactStore) -> Result<Merged, Trai
                     if &r.fold != fold {
                         return Err(other());
                     }
-                    folds.push(r);
+                    folds.push((fold.index, r));
                 }
             }
             Task::Train(task) => {
@@ -375,7 +405,19 @@ pub fn merge(shards: &[Shard], store: &dyn ArtifactStore) -> Result<Merged, Trai
                     Task::Train(_) => None,
                 })
                 .unwrap_or_default();
-            Some(WalkForward { options, folds })
+            let mut joined = Vec::new();
+            let mut folds = folds.into_iter().peekable();
+            while let Some((index, first)) = folds.next() {
+                let mut parts = vec![first];
+                while let Some((_, r)) = folds.next_if(|(i, _)| *i == index) {
+                    parts.push(r);
+                }
+                joined.extend(wf::join_units(parts));
+            }
+            Some(WalkForward {
+                options,
+                folds: joined,
+            })
         }
     };
     Ok(Merged {

@@ -93,6 +93,11 @@ pub struct WalkForwardOptions {
     pub seed: u64,
     /// Agent parameters (as `[agents.<name>]` of the config).
     pub agent_params: BTreeMap<String, Map<String, Value>>,
+    /// Each symbol on its own: every fold trains and trades each symbol's
+    /// series alone (its own bootstrap, selectors and regime model) instead
+    /// of all series pooled; the folds are the same for every symbol.
+    #[serde(default)]
+    pub per_symbol: bool,
 }
 
 /// A walk-forward run as people write it: the `walk-forward` command's
@@ -115,6 +120,8 @@ pub struct WalkForwardConfig {
     /// Strategies the bot has (default: all).
     pub strategies: Vec<String>,
     pub random_seed: u64,
+    /// Each symbol on its own (see [`WalkForwardOptions::per_symbol`]).
+    pub per_symbol: bool,
 }
 
 impl Default for WalkForwardConfig {
@@ -131,6 +138,7 @@ impl Default for WalkForwardConfig {
             slippage: d.slippage_per_unit,
             strategies: Vec::new(),
             random_seed: d.seed,
+            per_symbol: d.per_symbol,
         }
     }
 }
@@ -162,6 +170,7 @@ impl WalkForwardConfig {
             strategies: trimmed(&self.strategies),
             seed: self.random_seed,
             agent_params: agent_params.clone(),
+            per_symbol: self.per_symbol,
         })
     }
 }
@@ -197,6 +206,7 @@ impl Default for WalkForwardOptions {
             strategies: Vec::new(),
             seed: 42,
             agent_params: BTreeMap::new(),
+            per_symbol: false,
         }
     }
 }
@@ -336,8 +346,41 @@ pub struct WalkForward {
     pub folds: Vec<FoldResult>,
 }
 
-/// Run every fold of [`plan`] (in parallel), calling `progress` with the
-/// number of folds done after each.
+/// The symbols a fold runs apart: each symbol of `data` with
+/// [`WalkForwardOptions::per_symbol`], else one unit of every series
+/// (`None`).
+pub fn units(data: &MarketData, opts: &WalkForwardOptions) -> Vec<Option<String>> {
+    if !opts.per_symbol {
+        return vec![None];
+    }
+    let mut symbols: Vec<Option<String>> = Vec::new();
+    for (s, _) in &data.series {
+        if !symbols.iter().any(|x| x.as_deref() == Some(s)) {
+            symbols.push(Some(s.clone()));
+        }
+    }
+    symbols
+}
+
+/// The results of one fold's units as one fold: their series in unit
+/// order. `None` when no unit could trade.
+pub fn join_units(parts: Vec<FoldResult>) -> Option<FoldResult> {
+    let mut parts = parts.into_iter();
+    let mut joined = parts.next()?;
+    for p in parts {
+        joined.series.extend(p.series);
+        for a in p.trained {
+            if !joined.trained.contains(&a) {
+                joined.trained.push(a);
+            }
+        }
+    }
+    Some(joined)
+}
+
+/// Run every fold of [`plan`] (and every symbol apart, with
+/// [`WalkForwardOptions::per_symbol`]) in parallel, calling `progress` with
+/// the number of units done after each.
 pub fn run(
     data: &MarketData,
     opts: &WalkForwardOptions,
@@ -345,35 +388,51 @@ pub fn run(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<WalkForward, TrainError> {
     let folds = plan(data, opts)?;
-    let total = folds.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<Option<FoldResult>, TrainError>> = folds
-        .par_iter()
-        .map(|f| {
-            let r = fold::run_fold(
-                data,
-                f,
-                opts,
-                &work_dir.join(format!("fold-{:03}", f.index)),
-            )
-            .map_err(|e| TrainError::Agent {
-                agent: "walk-forward".into(),
-                why: format!(
-                    "fold {} (trading from {}): {e}",
-                    f.index,
-                    market::format_ts_utc(f.test_from)
-                ),
-            });
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-            progress(n, total);
-            r
-        })
+    let units = units(data, opts);
+    let jobs: Vec<(&Fold, &Option<String>)> = folds
+        .iter()
+        .flat_map(|f| units.iter().map(move |u| (f, u)))
         .collect();
-    let mut out = Vec::with_capacity(total);
-    for r in results {
-        if let Some(f) = r? {
-            out.push(f);
+    let total = jobs.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<Option<FoldResult>, TrainError>> =
+        jobs.par_iter()
+            .map(|&(f, unit)| {
+                let (unit_data, dir) = match unit {
+                    None => (None, work_dir.join(format!("fold-{:03}", f.index))),
+                    Some(s) => (
+                        Some(crate::orchestrator::data_of_symbol(data, s)),
+                        work_dir.join(format!("fold-{:03}-{s}", f.index)),
+                    ),
+                };
+                let r = fold::run_fold(unit_data.as_ref().unwrap_or(data), f, opts, &dir).map_err(
+                    |e| TrainError::Agent {
+                        agent: "walk-forward".into(),
+                        why: format!(
+                            "fold {}{} (trading from {}): {e}",
+                            f.index,
+                            unit.as_deref()
+                                .map(|s| format!(", {s}"))
+                                .unwrap_or_default(),
+                            market::format_ts_utc(f.test_from)
+                        ),
+                    },
+                );
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                progress(n, total);
+                r
+            })
+            .collect();
+    let mut out = Vec::with_capacity(folds.len());
+    let mut results = results.into_iter();
+    for _ in &folds {
+        let mut parts = Vec::new();
+        for _ in &units {
+            if let Some(r) = results.next().transpose()? {
+                parts.extend(r);
+            }
         }
+        out.extend(join_units(parts));
     }
     if out.is_empty() {
         return Err(TrainError::Data(

@@ -126,6 +126,13 @@ pub struct TrainArgs {
     /// that learn one price path always train once per symbol).
     #[arg(long)]
     pub per_symbol: bool,
+    /// Where to train: `cpu` (default), `cuda[:N]`, `rocm[:N]` or `wgpu`.
+    /// lstm and ppo run on a GPU through burn, regime and meta-selector
+    /// through LightGBM's CUDA learner; the other agents run on the CPU only.
+    /// A device this build has no backend for is an error naming the cargo
+    /// feature to build with.
+    #[arg(long, value_name = "DEVICE", default_value = "cpu")]
+    pub device: crate::device::Device,
     /// Print one JSON object per agent instead of text (no progress bars).
     #[arg(long)]
     pub json: bool,

@@ -165,6 +165,7 @@ pub fn train(
             force: args.force,
             promote: args.promote,
             per_symbol: args.per_symbol,
+            device: args.device,
         };
         let pb = progress_bar(args.json, 1000, name);
         let tick = |f: f64| pb.set_position((f.clamp(0.0, 1.0) * 1000.0) as u64);
@@ -256,6 +257,7 @@ pub fn default_symbol(app: &App) -> Result<String, TrainError> {
         force: false,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
     })
 }
 
@@ -277,6 +279,7 @@ pub fn evaluate(app: &App, args: &EvaluateArgs, out: &mut dyn Write) -> Result<(
                 force: false,
                 promote: None,
                 per_symbol: false,
+                device: Default::default(),
             })?,
         },
     };
@@ -462,6 +465,7 @@ fn agent_strategy(
             force: false,
             promote: None,
             per_symbol: false,
+            device: Default::default(),
         })?,
     };
     match name {
@@ -668,6 +672,7 @@ pub fn run_agents(
             force,
             promote,
             per_symbol: false,
+            device: Default::default(),
         };
         match orch.train(&spec, &|_| {}) {
             Ok(published) => {

@@ -75,6 +75,10 @@ pub struct JobSpec {
     /// from one price path always train once per symbol.
     #[serde(default)]
     pub per_symbol: bool,
+    /// Where the agent trains: `cpu` (default), `cuda[:N]`, `rocm[:N]` or
+    /// `wgpu` (see [`crate::device::Device`]); only written when not `cpu`.
+    #[serde(default, skip_serializing_if = "crate::device::Device::is_cpu")]
+    pub device: crate::device::Device,
 }
 
 fn empty_object() -> serde_json::Value {

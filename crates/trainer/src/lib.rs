@@ -19,6 +19,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod device;
 pub mod error;
 pub mod jobs;
 pub mod market_cmd;

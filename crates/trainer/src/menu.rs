@@ -101,6 +101,7 @@ pub fn run(app: &App, input: &mut dyn BufRead, out: &mut dyn Write) -> Result<()
                     force: false,
                     promote: None,
                     per_symbol: false,
+                    device: Default::default(),
                     json: false,
                 };
                 commands::train(app, &args, out).map(|_| ())

@@ -20,6 +20,7 @@
 //! publication exclude each other atomically.
 
 use crate::agents::{self, AgentTrainer, Bootstrap, EvalSlice, MarketData, TrainCtx};
+use crate::device::Device;
 use crate::error::TrainError;
 use crate::jobs::{DataSpec, JobOutcome, JobRunner, JobSpec, PublishedModel};
 use crate::promotion::{self, Contest, PromoteRule};
@@ -200,6 +201,7 @@ impl Orchestrator {
         job_symbols(spec)?;
         let params = self.params_for(agent.name(), &spec.params)?;
         check_param_names(agent.as_ref(), &params)?;
+        agent.check_device(spec.device, &params)?;
         let paths: &[PathBuf] = match &spec.data {
             DataSpec::Synthetic { .. } | DataSpec::Upload { .. } => &[],
             DataSpec::Csv { path } => std::slice::from_ref(path),
@@ -231,6 +233,7 @@ impl Orchestrator {
         let symbols = job_symbols(spec)?;
         let params = self.params_for(agent.name(), &spec.params)?;
         check_param_names(agent.as_ref(), &params)?;
+        agent.check_device(spec.device, &params)?;
         let _guards = symbols
             .iter()
             .map(|s| self.claim(agent.name(), s))
@@ -327,7 +330,7 @@ impl Orchestrator {
             trained,
             blob,
             returns,
-        } = train_model(agent, data, params, &report_dir, progress)?;
+        } = train_model_on(agent, data, params, spec.device, &report_dir, progress)?;
         let rule = match (spec.force, spec.promote) {
             (true, _) => PromoteRule::Always,
             (false, rule) => rule.unwrap_or_default(),
@@ -983,6 +986,20 @@ pub fn train_model(
     out_dir: &Path,
     progress: &(dyn Fn(f64) + Sync),
 ) -> Result<TrainedBlob, TrainError> {
+    train_model_on(agent, data, params, Device::Cpu, out_dir, progress)
+}
+
+/// [`train_model`] on `device` (which the agent's
+/// [`AgentTrainer::check_device`] must accept).
+pub fn train_model_on(
+    agent: &dyn AgentTrainer,
+    data: &MarketData,
+    params: &Map<String, Value>,
+    device: Device,
+    out_dir: &Path,
+    progress: &(dyn Fn(f64) + Sync),
+) -> Result<TrainedBlob, TrainError> {
+    agent.check_device(device, params)?;
     let returns = match agent.bootstrap_for(params)? {
         Bootstrap::StrategyReturns => Some(bootstrap(data, &out_dir.join("bootstrap"))?),
         Bootstrap::Candles | Bootstrap::Trades => None,
@@ -996,8 +1013,9 @@ pub fn train_model(
         params,
         out_dir,
         progress: &stage,
+        device,
     };
-    let trained = agent.train(&ctx)?;
+    let trained = device.guard(agent.name(), || agent.train(&ctx))?;
     agent_core::cancel::check()?;
     progress(TRAIN_END);
     let (manifest, files) = read_dir(&trained.model_dir)?;

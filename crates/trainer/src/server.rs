@@ -884,6 +884,7 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
     let mut file_symbol: Option<String> = None;
     let mut csv: Option<Bytes> = None;
     let mut promote: Option<crate::promotion::PromoteRule> = None;
+    let mut device = crate::device::Device::Cpu;
     while let Some(field) = mp
         .next_field()
         .await
@@ -912,10 +913,17 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
                     )
                 })?);
             }
+            "device" => {
+                let text = String::from_utf8_lossy(&bytes);
+                device = text
+                    .trim()
+                    .parse()
+                    .map_err(|e| bad_request(format!("form field `device`: {e}")))?;
+            }
             other => {
                 let shown: String = other.chars().take(100).collect();
                 return Err(bad_request(format!(
-                    "unknown form field `{shown}` (expected csv, agent, symbol, promote)"
+                    "unknown form field `{shown}` (expected csv, agent, symbol, promote, device)"
                 )));
             }
         }
@@ -933,6 +941,7 @@ async fn submit_upload(s: AppState, req: Request) -> Result<Response, ApiError> 
         force: false,
         promote,
         per_symbol: false,
+        device,
     };
     validate(&s, &spec)?;
     s.runner.validate(&spec).map_err(unprocessable)?;

@@ -171,6 +171,7 @@ fn selection_agents_train_on_the_pooled_table() {
             params: &p,
             out_dir: dir.path(),
             progress: &|_| {},
+            device: Default::default(),
         };
         let trained = agent.train(&ctx).unwrap_or_else(|e| panic!("{name}: {e}"));
         let (metric, _) = agent.promote_metric();

@@ -89,6 +89,7 @@ impl Run {
             params: &p,
             out_dir: dir.path(),
             progress: &|_| {},
+            device: Default::default(),
         };
         let trained = agent.train(&ctx).unwrap();
         let (m, f) = read_dir(&trained.model_dir).unwrap();

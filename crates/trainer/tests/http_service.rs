@@ -898,6 +898,7 @@ fn models_lists_the_readable_pointers_and_names_the_broken_one() {
         force: true,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
     };
     let trained = orch.train_one(&small, &|_| {}).unwrap();
     assert!(trained.promoted);

@@ -36,6 +36,7 @@ fn job(agent: &str, paths: Vec<PathBuf>, per_symbol: bool) -> JobSpec {
         force: false,
         promote: None,
         per_symbol,
+        device: Default::default(),
     }
 }
 
@@ -127,6 +128,7 @@ fn args(data: Vec<PathBuf>) -> TrainArgs {
         force: false,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
         json: true,
     }
 }

@@ -81,6 +81,7 @@ fn job(agent: &str, force: bool) -> JobSpec {
         force,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
     }
 }
 
@@ -546,6 +547,7 @@ fn train_command_prints_json_and_models_list_shows_it() {
         force: false,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
         json: true,
     };
     let mut out = Vec::new();

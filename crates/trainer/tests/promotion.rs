@@ -35,6 +35,7 @@ fn job(agent: &str, file: &Path, params: Value) -> JobSpec {
         force: false,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
     }
 }
 

@@ -47,6 +47,7 @@ fn train_args(agent: &str, data: Vec<PathBuf>, symbol: Option<&str>) -> TrainArg
         force: false,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
         json: true,
     }
 }
@@ -106,6 +107,7 @@ fn a_real_data_run_records_each_files_fingerprint_and_span_and_publishes_under_i
         force: false,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
     };
     let e = job_symbol(&spec(None)).unwrap_err().to_string();
     assert!(

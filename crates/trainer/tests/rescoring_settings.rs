@@ -40,6 +40,7 @@ fn train(agent: &str, params: Value) -> Trained {
             params: &params,
             out_dir: dir.path(),
             progress: &|_| {},
+            device: Default::default(),
         })
         .unwrap_or_else(|e| panic!("{}: {e}", agent.name()));
     let (m, f) = read_dir(&trained.model_dir).unwrap();

@@ -250,6 +250,7 @@ fn training_shards_choose_on_validation_and_publish_what_train_makes() {
             force: false,
             promote: None,
             per_symbol: false,
+            device: Default::default(),
         };
         let trained = single.train_one(&job, &|_| {}).unwrap();
         let theirs = single.registry().fetch(&trained.key, None).unwrap();

@@ -29,6 +29,7 @@ fn job(agent: &str, params: Value) -> JobSpec {
         force: true,
         promote: None,
         per_symbol: false,
+        device: Default::default(),
     }
 }
 

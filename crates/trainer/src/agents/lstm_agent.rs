@@ -92,6 +92,10 @@ impl AgentTrainer for LstmAgent {
         ]
     }
 
+    fn check_device(&self, device: Device, _: &Map<String, Value>) -> Result<(), TrainError> {
+        device.lstm_backend(AGENT).map(|_| ())
+    }
+
     fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
         let (local, rest) = take_local(ctx.params, &LOCAL);
         let test_fraction: f64 = local_or(AGENT, &local, "test_fraction", 0.2)?;
@@ -123,7 +127,11 @@ impl AgentTrainer for LstmAgent {
             seed: u64,
             threads: usize,
         ]);
-        let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
+        // On the CPU this is flex, the default: the native kernels train.
+        let params = params
+            .backend(ctx.device.lstm_backend(AGENT)?)
+            .check()
+            .map_err(|e| agent_err(AGENT, &e))?;
         let (_, candles) = ctx.data.primary()?;
         let (data, first_bar) = dataset(candles, horizon)?;
         let n = data.n_samples();

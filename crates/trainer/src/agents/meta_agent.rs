@@ -138,6 +138,10 @@ impl AgentTrainer for MetaSelectorAgent {
         k
     }
 
+    fn check_device(&self, device: Device, params: &Map<String, Value>) -> Result<(), TrainError> {
+        lightgbm_device(AGENT, device, params).map(|_| ())
+    }
+
     fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
         let (local, rest) = take_local(ctx.params, &LOCAL);
         let inputs = inputs(&local)?;
@@ -158,7 +162,10 @@ impl AgentTrainer for MetaSelectorAgent {
             });
         }
         let lookback: usize = local_or(AGENT, &local, "lookback", 10)?;
-        let (tree, rest) = take_tree_params(AGENT, &rest)?;
+        let (mut tree, rest) = take_tree_params(AGENT, &rest)?;
+        if let Some(learner) = lightgbm_device(AGENT, ctx.device, ctx.params)? {
+            tree.device = learner;
+        }
         let params = crate::apply_params!(AGENT, rest, MetaSelector::params().tree(tree), [
             learning_rates: Vec<f64>,
             num_leaves: Vec<usize>,

@@ -5,6 +5,7 @@
 //! agent's data with a chronological split, train, score out of sample, save
 //! the artifact and any plots into the job's report directory.
 
+pub use crate::device::Device;
 use crate::error::TrainError;
 use agent_core::Direction;
 use market::Candles;
@@ -95,6 +96,8 @@ pub struct TrainCtx<'a> {
     pub params: &'a Map<String, Value>,
     /// The job's report directory: the model goes to `out_dir/model`.
     pub out_dir: &'a Path,
+    /// Where to train; [`AgentTrainer::check_device`] accepted it.
+    pub device: Device,
     /// Progress of the training stage in [0, 1].
     pub progress: &'a (dyn Fn(f64) + Sync),
 }
@@ -147,6 +150,12 @@ pub trait AgentTrainer: Send + Sync {
     fn bootstrap_for(&self, params: &Map<String, Value>) -> Result<Bootstrap, TrainError> {
         let _ = params;
         Ok(self.bootstrap())
+    }
+    /// Whether the agent trains on `device` with `params` (asked before any
+    /// data is loaded). By default agents run on the CPU only.
+    fn check_device(&self, device: Device, params: &Map<String, Value>) -> Result<(), TrainError> {
+        let _ = params;
+        device.cpu_only(self.name())
     }
     /// The out-of-sample metric that decides promotion, and its direction.
     fn promote_metric(&self) -> (&'static str, Direction);
@@ -512,4 +521,31 @@ pub(crate) fn importance_json(mut gains: Vec<(String, f64)>) -> Value {
         m.insert(name, serde_json::json!(gain));
     }
     Value::Object(m)
+}
+
+/// LightGBM's tree learner for a job on `device` (`regime`,
+/// `meta-selector`): `None` on the CPU, where the parameter `device` (if
+/// any) decides as before; otherwise the learner of `device`, which a
+/// `device` parameter naming another learner contradicts.
+pub(crate) fn lightgbm_device(
+    agent: &str,
+    device: Device,
+    params: &Map<String, Value>,
+) -> Result<Option<regime::Device>, TrainError> {
+    let learner = device.lightgbm(agent)?;
+    if device.is_cpu() {
+        return Ok(None);
+    }
+    if let Some(v) = params.get("device") {
+        let asked: regime::Device = param_value(agent, "device", v)?;
+        if asked != learner {
+            return Err(TrainError::Params {
+                agent: agent.to_string(),
+                why: format!(
+                    "the parameter `device` = {v} contradicts the job's device {device}; give one"
+                ),
+            });
+        }
+    }
+    Ok(Some(learner))
 }

@@ -22,6 +22,24 @@ fn strategy_data(r: &backtest::StrategyReturns) -> Result<Arc<StrategyData>, Tra
         .map_err(|e| agent_err(AGENT, &e))
 }
 
+/// The update engine on a job's `device`: `None` on the CPU (the `engine`
+/// parameter, native by default, decides); otherwise burn on the device's
+/// backend, which an `engine` parameter contradicts.
+fn burn_engine(device: Device, params: &Map<String, Value>) -> Result<Option<Engine>, TrainError> {
+    let Some(backend) = device.ppo_backend(AGENT)? else {
+        return Ok(None);
+    };
+    if params.contains_key("engine") {
+        return Err(TrainError::Params {
+            agent: AGENT.into(),
+            why: format!(
+                "`engine` and the job's device {device} both choose where the update runs; give one"
+            ),
+        });
+    }
+    Ok(Some(Engine::Burn { backend }))
+}
+
 fn env_config(local: &Map<String, Value>) -> Result<StrategyEnvConfig, TrainError> {
     match local.get("env") {
         None => Ok(StrategyEnvConfig::default()),
@@ -87,6 +105,10 @@ impl AgentTrainer for PpoAgent {
         ]
     }
 
+    fn check_device(&self, device: Device, params: &Map<String, Value>) -> Result<(), TrainError> {
+        burn_engine(device, params).map(|_| ())
+    }
+
     fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
         let (local, rest) = take_local(ctx.params, &LOCAL);
         let config = env_config(&local)?;
@@ -121,6 +143,10 @@ impl AgentTrainer for PpoAgent {
             n_threads: usize,
             stats_window: usize,
         ]);
+        let params = match burn_engine(ctx.device, ctx.params)? {
+            Some(engine) => params.engine(engine),
+            None => params,
+        };
         let params = params.check().map_err(|e| agent_err(AGENT, &e))?;
         let data = strategy_data(ctx.returns()?)?;
         let mut config = config;

@@ -47,11 +47,18 @@ impl AgentTrainer for RegimeAgent {
         k
     }
 
+    fn check_device(&self, device: Device, params: &Map<String, Value>) -> Result<(), TrainError> {
+        lightgbm_device(AGENT, device, params).map(|_| ())
+    }
+
     fn train(&self, ctx: &TrainCtx<'_>) -> Result<Trained, TrainError> {
         let (local, rest) = take_local(ctx.params, &LOCAL);
         let horizon: usize = local_or(AGENT, &local, "horizon", 24)?;
         let train_fraction: f64 = local_or(AGENT, &local, "train_fraction", 0.8)?;
-        let (tree, rest) = take_tree_params(AGENT, &rest)?;
+        let (mut tree, rest) = take_tree_params(AGENT, &rest)?;
+        if let Some(learner) = lightgbm_device(AGENT, ctx.device, ctx.params)? {
+            tree.device = learner;
+        }
         let params = crate::apply_params!(AGENT, rest, RegimeModel::params().tree(tree), [
             num_leaves: Vec<usize>,
             n_estimators: Vec<usize>,

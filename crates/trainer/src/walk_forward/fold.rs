@@ -117,6 +117,7 @@ fn train_agent(
         params: &params,
         out_dir: &dir.join(name),
         progress: &|_| {},
+        device: Default::default(),
     })?;
     Ok(trained.model_dir)
 }

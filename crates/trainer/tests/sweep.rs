@@ -466,7 +466,7 @@ fn per_symbol_folds_are_shards_of_their_own_and_merge_into_the_single_process_ru
         })
         .collect();
     assert!(
-        shards.len() >= 4 && shards.len() % 2 == 0,
+        shards.len() >= 4 && shards.len().is_multiple_of(2),
         "{}",
         shards.len()
     );

@@ -183,7 +183,7 @@ pub fn plan(
                     unit_spec,
                     provenance,
                     Task::Fold {
-                        fold: fold.clone(),
+                        fold,
                         symbol: unit.clone(),
                         options: opts.clone(),
                     },

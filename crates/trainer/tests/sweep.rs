@@ -362,6 +362,19 @@ fn a_sweep_over_files_names_each_symbol_and_timeframe() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("windw"), "{e}");
+    // A device this build has no backend for, or one the agent cannot use,
+    // is refused at planning, before any worker starts.
+    for (agent, why) in [("lstm", "--features"), ("ou-mean", "CPU only")] {
+        let on_gpu = SweepConfig {
+            agents: vec![agent.into()],
+            device: "cuda:0".parse().unwrap(),
+            ..SweepConfig::default()
+        };
+        let e = sweep::plan(&spec, &on_gpu, &BTreeMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(why), "{agent}: {e}");
+    }
     // Each shard reads its own file, refused when the file changed.
     assert!(matches!(&shards[2].data, DataSpec::Csv { path } if path.ends_with("ETHUSDT-1h.csv")));
     std::fs::write(&files[2], "timestamp,open,high,low,close,volume\n").unwrap();

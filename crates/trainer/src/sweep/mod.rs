@@ -64,6 +64,10 @@ pub struct SweepConfig {
     /// How `merge` promotes each agent and symbol's chosen model (default
     /// `same-slice`, as `train`).
     pub promote: PromoteRule,
+    /// Where the training shards train (`cpu`, `cuda[:N]`, `rocm[:N]`,
+    /// `wgpu`; as `train --device`): every agent of `agents` must be able
+    /// to. Give the shards GPUs with `sweep ray --gpus-per-shard`.
+    pub device: crate::device::Device,
     /// `[sweep.walk_forward]`: a walk-forward evaluation whose folds are
     /// shards too.
     pub walk_forward: Option<WalkForwardConfig>,
@@ -76,6 +80,7 @@ impl Default for SweepConfig {
             grid: BTreeMap::new(),
             embargo_bars: 48,
             promote: PromoteRule::default(),
+            device: crate::device::Device::default(),
             walk_forward: None,
         }
     }

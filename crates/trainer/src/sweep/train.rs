@@ -15,11 +15,12 @@
 
 use super::{Shard, SweepConfig, hash16};
 use crate::agents::{self, MarketData, TEST_FROM_TS};
+use crate::device::Device;
 use crate::error::TrainError;
 use crate::jobs::DataSpec;
 use crate::orchestrator::{
     Offered, Orchestrator, TrainedBlob, bootstrap, check_param_names, load_data, symbol_of,
-    train_model,
+    train_model_on,
 };
 use crate::promotion::PromoteRule;
 use agent_core::{Direction, Provenance};
@@ -48,6 +49,9 @@ pub struct TrainTask {
     pub params: Map<String, Value>,
     pub embargo_bars: usize,
     pub promote: PromoteRule,
+    /// Where it trains (omitted: `cpu`).
+    #[serde(default, skip_serializing_if = "Device::is_cpu")]
+    pub device: Device,
 }
 
 /// The grid point's score on data before its model's test span.
@@ -210,6 +214,7 @@ pub(super) fn tasks(
                 let mut params = agent_params.get(agent.name()).cloned().unwrap_or_default();
                 params.extend(point.clone());
                 check_param_names(agent.as_ref(), &params)?;
+                agent.check_device(sweep.device, &params)?;
                 out.push((
                     data.clone(),
                     provenance.clone(),
@@ -221,6 +226,7 @@ pub(super) fn tasks(
                         params,
                         embargo_bars: sweep.embargo_bars,
                         promote: sweep.promote,
+                        device: sweep.device,
                     }),
                 ));
             }
@@ -265,10 +271,11 @@ pub(super) fn run(
     check_param_names(agent.as_ref(), &task.params)?;
     let (metric, _) = agent.promote_metric();
     let quiet = |_: f64| {};
-    let model = train_model(
+    let model = train_model_on(
         agent.as_ref(),
         data,
         &task.params,
+        task.device,
         &dir.join("model"),
         &quiet,
     )?;
@@ -283,10 +290,11 @@ pub(super) fn run(
         })?;
     let until = validation_until(data, test_from, task.embargo_bars)?;
     let val_data = data.before(until);
-    let val = train_model(
+    let val = train_model_on(
         agent.as_ref(),
         &val_data,
         &task.params,
+        task.device,
         &dir.join("validation"),
         &quiet,
     )
@@ -531,6 +539,7 @@ mod tests {
                 params: Map::new(),
                 embargo_bars: 48,
                 promote: PromoteRule::SameSlice,
+                device: Device::Cpu,
             },
             metrics: [("test_logloss".to_string(), serde_json::json!(test))].into(),
             validation: Validation {

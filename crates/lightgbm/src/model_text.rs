@@ -493,7 +493,6 @@ fn check_tree_arrays(t: &TreeKeys<'_>, n_features: usize) -> Result<()> {
     }
     t.require("leaf_value")?;
     t.floats("leaf_value", num_leaves)?;
-    t.floats("leaf_weight", num_leaves)?;
     t.ints::<i32>("leaf_count", num_leaves)?;
     if let Some(s) = t.get("shrinkage") {
         parse_float(s, &t.what("shrinkage"))?;
@@ -515,6 +514,11 @@ fn check_tree_arrays(t: &TreeKeys<'_>, n_features: usize) -> Result<()> {
         }
         Ok(())
     };
+    // LightGBM reads the leaf weights of a tree that splits (or is linear)
+    // only: a one-leaf tree it parsed is written back with them empty.
+    if internal > 0 || is_linear {
+        t.floats("leaf_weight", num_leaves)?;
+    }
     for k in ["left_child", "right_child", "split_feature", "threshold"] {
         need(k)?;
     }

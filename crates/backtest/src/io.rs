@@ -65,7 +65,7 @@ pub(crate) fn fmt_f(s: &mut String, v: f64) {
 }
 
 /// A text field for CSV: quoted (with doubled quotes) only when needed.
-pub(crate) fn push_text(s: &mut String, v: &str) {
+pub fn push_text(s: &mut String, v: &str) {
     if v.contains([',', '"', '\n', '\r']) {
         s.push('"');
         s.push_str(&v.replace('"', "\"\""));

@@ -463,15 +463,6 @@ pub fn publish(
     Ok(offered.pop().map(PublishOutcome::Offered))
 }
 
-/// One CSV field: quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// `trainings.csv`: one row per training shard, with its validation and
 /// test scores, whether it was chosen, and what publishing it did.
 pub fn trainings_csv(
@@ -517,8 +508,12 @@ pub fn trainings_csv(
             promoted,
             reason,
         ];
-        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&row.join(","));
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            backtest::io::push_text(&mut out, f);
+        }
         out.push('\n');
     }
     out

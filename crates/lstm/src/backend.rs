@@ -78,6 +78,62 @@ impl Backend {
         }
     }
 
+    /// True for backends that compute on the CPU (`flex`, `ndarray`, `tch`):
+    /// every build can run them, so the equivalence tests always do.
+    pub fn is_cpu(&self) -> bool {
+        match self {
+            Backend::Flex => true,
+            #[cfg(feature = "ndarray")]
+            Backend::Ndarray => true,
+            #[cfg(feature = "tch")]
+            Backend::Tch => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    /// The backends the equivalence tests run on: every CPU backend of this
+    /// build, then the accelerators listed (comma-separated backend names)
+    /// in `COINTRAINER_TEST_BACKENDS`, e.g. `tch-cuda:0` on a GPU machine.
+    /// A name this build cannot parse is an error, not a skip.
+    pub fn under_test() -> Result<Vec<Backend>, String> {
+        let mut v: Vec<Backend> = Self::available()
+            .into_iter()
+            .filter(|b| b.is_cpu())
+            .collect();
+        if let Ok(list) = std::env::var("COINTRAINER_TEST_BACKENDS") {
+            for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let b: Backend = name.parse()?;
+                if !v.contains(&b) {
+                    v.push(b);
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    /// Whether this machine has the device, checked before any work starts.
+    /// libtorch's GPUs are counted (a CUDA or ROCm build of libtorch lists
+    /// its GPUs the same way), so a missing GPU is an error naming it rather
+    /// than a panic inside libtorch. The CubeCL backends open their device
+    /// on first use; a failure there is reported by the caller.
+    pub fn check_present(&self) -> Result<(), String> {
+        match *self {
+            #[cfg(feature = "tch")]
+            Backend::TchCuda(i) => {
+                let n = Device::enumerate(burn::tensor::DeviceType::LibTorch).len();
+                if i < n {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "libtorch finds {n} GPU(s) on this machine (CUDA or ROCm), so there is no GPU {i}"
+                    ))
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Short name for manifests and logs (`flex`, `cuda:0`, ...).
     pub fn name(&self) -> String {
         match *self {

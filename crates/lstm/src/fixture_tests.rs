@@ -8,7 +8,7 @@ use crate::hyperparams::{LstmParams, Task};
 use crate::native::{AdamW, NativeEngine, net::Workspace};
 use crate::weights::{Dims, LstmWeights};
 use agent_core::ParamGuard;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -76,23 +76,30 @@ fn native_forward_matches_pytorch_for_stacked_regressor_and_prefixed_classifier(
 }
 
 #[test]
-fn burn_module_forward_matches_pytorch_on_flex() {
+fn burn_module_forward_matches_pytorch_on_every_backend() {
     let data = load("data.safetensors");
     let w =
         LstmWeights::from_safetensors(&std::fs::read(dir().join("reg_state.safetensors")).unwrap())
             .unwrap();
-    let dev = Device::flex();
-    let net = LstmNet::from_weights(&w, 0.0, &dev);
-    let x: Tensor<3> =
-        Tensor::from_data(TensorData::new(get(&data, "x").to_vec(), [B, T, F]), &dev);
-    let y = net
-        .forward(x)
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap();
-    close(&y, get(&data, "reg.pred"), 1e-5, "burn reg.pred");
-    assert_eq!(net.to_weights().unwrap(), w);
+    for b in crate::Backend::under_test().unwrap() {
+        let dev = b.device();
+        let net = LstmNet::from_weights(&w, 0.0, &dev);
+        let x: Tensor<3> =
+            Tensor::from_data(TensorData::new(get(&data, "x").to_vec(), [B, T, F]), &dev);
+        let y = net
+            .forward(x)
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .unwrap();
+        close(
+            &y,
+            get(&data, "reg.pred"),
+            1e-5,
+            &format!("burn reg.pred on {b}"),
+        );
+        assert_eq!(net.to_weights().unwrap(), w, "{b}");
+    }
 }
 
 #[test]
@@ -173,9 +180,17 @@ fn one_training_step_of_both_engines_matches_pytorch_adamw_with_clipping() {
         .grad_clip_norm(Some(0.5))
         .check()
         .unwrap();
-    let mut e = BurnEngine::new(&w, &p, Device::flex()).unwrap();
-    e.train_batch(&ds, &samples, 1e-2).unwrap();
-    close(e.weights().unwrap().as_slice(), &want, 1e-5, "burn step");
+    // The burn module on every backend under test (flex; libtorch with `tch`).
+    for b in crate::Backend::under_test().unwrap() {
+        let mut e = BurnEngine::new(&w, &p, b.device()).unwrap();
+        e.train_batch(&ds, &samples, 1e-2).unwrap();
+        close(
+            e.weights().unwrap().as_slice(),
+            &want,
+            1e-5,
+            &format!("burn step on {b}"),
+        );
+    }
 }
 
 #[test]

@@ -24,6 +24,10 @@ pub enum Backend {
     /// libtorch on the CPU (deprecated upstream).
     #[cfg(feature = "tch")]
     Tch,
+    /// libtorch on GPU `index`: a CUDA build of libtorch, or a ROCm build,
+    /// which PyTorch exposes through the same `cuda` device API.
+    #[cfg(feature = "tch")]
+    TchCuda(usize),
     /// CUDA GPU with this index.
     #[cfg(feature = "cuda")]
     Cuda(usize),
@@ -45,6 +49,8 @@ impl Backend {
             Backend::Ndarray => Device::ndarray(),
             #[cfg(feature = "tch")]
             Backend::Tch => Device::libtorch(),
+            #[cfg(feature = "tch")]
+            Backend::TchCuda(i) => Device::libtorch_cuda(i),
             #[cfg(feature = "cuda")]
             Backend::Cuda(i) => Device::cuda(i),
             #[cfg(feature = "rocm")]
@@ -54,6 +60,40 @@ impl Backend {
         }
     }
 
+    /// True for backends that compute on the CPU (`flex`, `ndarray`, `tch`):
+    /// every build can run them, so the equivalence tests always do.
+    pub fn is_cpu(self) -> bool {
+        match self {
+            Backend::Flex => true,
+            #[cfg(feature = "ndarray")]
+            Backend::Ndarray => true,
+            #[cfg(feature = "tch")]
+            Backend::Tch => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    /// The backends the equivalence tests run on: every CPU backend of this
+    /// build, then the accelerators listed (comma-separated backend names)
+    /// in `COINTRAINER_TEST_BACKENDS`, e.g. `tch-cuda:0` on a GPU machine.
+    /// A name this build cannot parse is an error, not a skip.
+    pub fn under_test() -> Result<Vec<Backend>> {
+        let mut v: Vec<Backend> = Self::available()
+            .into_iter()
+            .filter(|b| b.is_cpu())
+            .collect();
+        if let Ok(list) = std::env::var("COINTRAINER_TEST_BACKENDS") {
+            for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let b: Backend = name.parse()?;
+                if !v.contains(&b) {
+                    v.push(b);
+                }
+            }
+        }
+        Ok(v)
+    }
+
     /// The backends compiled into this build, default first.
     pub fn available() -> Vec<Backend> {
         #[allow(unused_mut)]
@@ -61,7 +101,7 @@ impl Backend {
         #[cfg(feature = "ndarray")]
         v.push(Backend::Ndarray);
         #[cfg(feature = "tch")]
-        v.push(Backend::Tch);
+        v.extend([Backend::Tch, Backend::TchCuda(0)]);
         #[cfg(feature = "cuda")]
         v.push(Backend::Cuda(0));
         #[cfg(feature = "rocm")]
@@ -80,6 +120,8 @@ impl fmt::Display for Backend {
             Backend::Ndarray => write!(f, "ndarray"),
             #[cfg(feature = "tch")]
             Backend::Tch => write!(f, "tch"),
+            #[cfg(feature = "tch")]
+            Backend::TchCuda(i) => write!(f, "tch-cuda:{i}"),
             #[cfg(feature = "cuda")]
             Backend::Cuda(i) => write!(f, "cuda:{i}"),
             #[cfg(feature = "rocm")]
@@ -113,13 +155,29 @@ impl FromStr for Backend {
             "ndarray" => Ok(Backend::Ndarray),
             #[cfg(feature = "tch")]
             "tch" | "libtorch" => Ok(Backend::Tch),
+            #[cfg(feature = "tch")]
+            "tch-cuda" | "libtorch-cuda" => Ok(Backend::TchCuda(index.unwrap_or(0))),
             #[cfg(feature = "cuda")]
             "cuda" => Ok(Backend::Cuda(index.unwrap_or(0))),
             #[cfg(feature = "rocm")]
             "rocm" | "hip" => Ok(Backend::Rocm(index.unwrap_or(0))),
             #[cfg(feature = "wgpu")]
             "wgpu" => Ok(Backend::Wgpu),
-            "ndarray" | "tch" | "libtorch" | "cuda" | "rocm" | "hip" | "wgpu" => {
+            // A known name whose feature is off (the arms above took the rest).
+            other
+                if [
+                    "ndarray",
+                    "tch",
+                    "libtorch",
+                    "tch-cuda",
+                    "libtorch-cuda",
+                    "cuda",
+                    "rocm",
+                    "hip",
+                    "wgpu",
+                ]
+                .contains(&other) =>
+            {
                 Err(PpoError::invalid_param(
                     "backend",
                     s,
@@ -129,7 +187,7 @@ impl FromStr for Backend {
             _ => Err(PpoError::invalid_param(
                 "backend",
                 s,
-                "expected one of flex, ndarray, tch, cuda[:i], rocm[:i], wgpu",
+                "expected one of flex, ndarray, tch, tch-cuda[:i], cuda[:i], rocm[:i], wgpu",
             )),
         }
     }

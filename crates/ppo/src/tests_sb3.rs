@@ -9,7 +9,6 @@ use crate::loss::{compute_gae, normalize_advantages};
 use crate::policy::burn_net::BurnEngine;
 use crate::policy::native::{Adam, LossHp, Minibatch, Workspace, clip_grad_norm, loss_and_grad};
 use crate::policy::{Layout, PolicySpec};
-use burn::tensor::Device;
 use serde_json::Value;
 
 fn fixture() -> Value {
@@ -213,34 +212,37 @@ fn native_update_matches_stable_baselines3_train() {
     c.check_logs(&pg, &vl, &ent, kl, &cf, loss);
 }
 
+/// The burn module on every backend under test (flex; libtorch with `tch`).
 #[test]
 fn burn_update_matches_stable_baselines3_train() {
     let c = case();
-    let mut engine = BurnEngine::new(
-        &c.spec,
-        &c.params0,
-        Device::flex(),
-        c.u["adam_eps"].as_f64().unwrap(),
-    )
-    .unwrap();
-    let (mut pg, mut vl, mut ent, mut cf) = (vec![], vec![], vec![], vec![]);
-    let (mut kl, mut loss) = (0.0, 0.0);
-    for _ in 0..2 {
-        let s = engine
-            .minibatch(&c.minibatch(), &c.hp, c.lr, Some(c.max_grad_norm), |_| true)
-            .unwrap();
-        pg.push(s.policy.policy_loss);
-        vl.push(s.value_loss);
-        ent.push(s.policy.entropy);
-        cf.push(s.policy.clip_fraction);
-        kl = s.policy.approx_kl;
-        loss = s.loss;
+    for backend in crate::Backend::under_test().unwrap() {
+        let mut engine = BurnEngine::new(
+            &c.spec,
+            &c.params0,
+            backend.device(),
+            c.u["adam_eps"].as_f64().unwrap(),
+        )
+        .unwrap();
+        let (mut pg, mut vl, mut ent, mut cf) = (vec![], vec![], vec![], vec![]);
+        let (mut kl, mut loss) = (0.0, 0.0);
+        for _ in 0..2 {
+            let s = engine
+                .minibatch(&c.minibatch(), &c.hp, c.lr, Some(c.max_grad_norm), |_| true)
+                .unwrap();
+            pg.push(s.policy.policy_loss);
+            vl.push(s.value_loss);
+            ent.push(s.policy.entropy);
+            cf.push(s.policy.clip_fraction);
+            kl = s.policy.approx_kl;
+            loss = s.loss;
+        }
+        close(
+            &engine.params().unwrap(),
+            &f32s(&c.u["params_after"]),
+            1e-5,
+            &format!("params_after (burn on {backend})"),
+        );
+        c.check_logs(&pg, &vl, &ent, kl, &cf, loss);
     }
-    close(
-        &engine.params().unwrap(),
-        &f32s(&c.u["params_after"]),
-        1e-5,
-        "params_after (burn)",
-    );
-    c.check_logs(&pg, &vl, &ent, kl, &cf, loss);
 }

@@ -101,15 +101,15 @@ impl Device {
             // A CUDA (or ROCm) build of libtorch serves both through torch's
             // `cuda` device API.
             #[cfg(all(feature = "tch", not(feature = "cuda")))]
-            Device::Cuda(i) => Ok(lstm::Backend::TchCuda(i)),
+            Device::Cuda(i) => self.tch_gpu(agent, i).map(|_| lstm::Backend::TchCuda(i)),
             #[cfg(feature = "rocm")]
             Device::Rocm(i) => Ok(lstm::Backend::Rocm(i)),
             #[cfg(all(feature = "tch", not(feature = "rocm")))]
-            Device::Rocm(i) => Ok(lstm::Backend::TchCuda(i)),
+            Device::Rocm(i) => self.tch_gpu(agent, i).map(|_| lstm::Backend::TchCuda(i)),
             #[cfg(feature = "wgpu")]
             Device::Wgpu => Ok(lstm::Backend::Wgpu),
             #[allow(unreachable_patterns)]
-            other => Err(other.no_burn_backend(agent, true)),
+            other => Err(other.no_burn_backend(agent)),
         }
     }
 
@@ -120,34 +120,48 @@ impl Device {
             Device::Cpu => Ok(None),
             #[cfg(feature = "cuda")]
             Device::Cuda(i) => Ok(Some(ppo::Backend::Cuda(i))),
+            #[cfg(all(feature = "tch", not(feature = "cuda")))]
+            Device::Cuda(i) => self
+                .tch_gpu(agent, i)
+                .map(|_| Some(ppo::Backend::TchCuda(i))),
             #[cfg(feature = "rocm")]
             Device::Rocm(i) => Ok(Some(ppo::Backend::Rocm(i))),
+            #[cfg(all(feature = "tch", not(feature = "rocm")))]
+            Device::Rocm(i) => self
+                .tch_gpu(agent, i)
+                .map(|_| Some(ppo::Backend::TchCuda(i))),
             #[cfg(feature = "wgpu")]
             Device::Wgpu => Ok(Some(ppo::Backend::Wgpu)),
             #[allow(unreachable_patterns)]
-            other => Err(other.no_burn_backend(agent, false)),
+            other => Err(other.no_burn_backend(agent)),
         }
     }
 
-    /// The error for a burn backend this build lacks. `tch_gpu`: whether the
-    /// agent can reach the GPU through libtorch (ppo's tch backend is
-    /// libtorch on the CPU).
-    fn no_burn_backend(self, agent: &str, tch_gpu: bool) -> TrainError {
-        let why = match (self, tch_gpu) {
-            (Device::Cuda(_), true) => "this build has no CUDA backend; build cointrainer with \
+    /// GPU `index` of libtorch (a CUDA or ROCm build), which must exist on
+    /// this machine: the error names the device instead of a libtorch panic.
+    #[cfg(feature = "tch")]
+    fn tch_gpu(self, agent: &str, index: usize) -> Result<(), TrainError> {
+        lstm::Backend::TchCuda(index)
+            .check_present()
+            .map_err(|why| TrainError::Agent {
+                agent: agent.to_string(),
+                why: format!(
+                    "device {self}: {why}; check that this machine has that device and its \
+                     driver (nvidia-smi, rocm-smi), and that the libtorch this program loads \
+                     is a CUDA or ROCm build"
+                ),
+            })
+    }
+
+    /// The error for a burn backend this build lacks.
+    fn no_burn_backend(self, agent: &str) -> TrainError {
+        let why = match self {
+            Device::Cuda(_) => "this build has no CUDA backend; build cointrainer with \
                  `--features cuda` (burn's CUDA backend) or `--features tch` with a CUDA libtorch"
                 .to_string(),
-            (Device::Cuda(_), false) => format!(
-                "this build has no CUDA backend for {agent}; build cointrainer with \
-                 `--features cuda` (burn's CUDA backend; {agent}'s libtorch backend runs on the CPU only)"
-            ),
-            (Device::Rocm(_), true) => "this build has no ROCm backend; build cointrainer with \
+            Device::Rocm(_) => "this build has no ROCm backend; build cointrainer with \
                  `--features rocm` (burn's ROCm/HIP backend) or `--features tch` with a ROCm libtorch"
                 .to_string(),
-            (Device::Rocm(_), false) => format!(
-                "this build has no ROCm backend for {agent}; build cointrainer with \
-                 `--features rocm` (burn's ROCm/HIP backend)"
-            ),
             _ => "this build has no wgpu backend; build cointrainer with `--features wgpu`"
                 .to_string(),
         };

@@ -3,7 +3,8 @@
 //! feature to build with; a malformed one lists the accepted forms; CPU-only
 //! agents refuse accelerators; `cpu` trains exactly as before. Through the
 //! program binary, the orchestrator and the HTTP service on loopback.
-//! These tests assume a build without the device features (CI's build).
+//! Tests of refusals assume a build without the device features; with
+//! `--features tch` (CI's second build) a GPU the machine lacks is refused.
 
 use cointrainer_trainer::device::{Device, FORMS};
 use cointrainer_trainer::jobs::{JobRunner, JobSpec};
@@ -94,6 +95,41 @@ fn train_on_cuda_without_the_feature_fails_before_training_and_names_it() {
     assert_eq!(entries(&dir.path().join("models")), 0);
 }
 
+/// With libtorch compiled in (`--features tch`), a GPU the machine lacks is
+/// an error naming the device, before anything trains. The index asked for
+/// is one past the GPUs libtorch finds, so this holds on a GPU machine too.
+#[cfg(all(feature = "tch", not(feature = "cuda"), not(feature = "rocm")))]
+#[test]
+fn train_on_a_gpu_this_machine_lacks_names_the_device() {
+    let gpus = burn_gpus();
+    let dir = tempfile::tempdir().unwrap();
+    for (agent, device) in [
+        ("lstm", format!("cuda:{gpus}")),
+        ("ppo", format!("cuda:{gpus}")),
+        ("lstm", format!("rocm:{gpus}")),
+    ] {
+        let out = program(dir.path(), &["train", agent, "--device", &device]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{agent} {device}: {err}");
+        assert!(
+            err.contains(&format!("device {device}"))
+                && err.contains(&format!("finds {gpus} GPU(s)"))
+                && !err.contains("panicked"),
+            "{agent} {device}: {err}"
+        );
+    }
+    assert_eq!(entries(&dir.path().join("reports")), 0);
+    assert_eq!(entries(&dir.path().join("models")), 0);
+}
+
+/// How many GPUs libtorch finds here, as the program would count them.
+#[cfg(all(feature = "tch", not(feature = "cuda"), not(feature = "rocm")))]
+fn burn_gpus() -> usize {
+    (0..64)
+        .find(|&i| lstm::Backend::TchCuda(i).check_present().is_err())
+        .unwrap()
+}
+
 #[test]
 fn a_malformed_device_is_a_usage_error_listing_the_forms() {
     let dir = tempfile::tempdir().unwrap();
@@ -124,23 +160,23 @@ fn job_json_carries_the_device_and_omits_cpu() {
     );
 }
 
-#[cfg(not(any(feature = "cuda", feature = "tch", feature = "lightgbm-cuda")))]
+#[cfg(not(any(feature = "wgpu", feature = "lightgbm-cuda")))]
 #[test]
 fn the_orchestrator_refuses_devices_before_loading_anything() {
     let dir = tempfile::tempdir().unwrap();
     let orch = orchestrator(dir.path());
     // A candle file that does not exist: the device is refused first.
-    for (agent, feature) in [
-        ("lstm", "--features cuda"),
-        ("ppo", "--features cuda"),
-        ("regime", "--features lightgbm-cuda"),
-        ("meta-selector", "--features lightgbm-cuda"),
+    for (agent, device, feature) in [
+        ("lstm", "wgpu", "--features wgpu"),
+        ("ppo", "wgpu", "--features wgpu"),
+        ("regime", "cuda:0", "--features lightgbm-cuda"),
+        ("meta-selector", "cuda:0", "--features lightgbm-cuda"),
     ] {
-        let spec = job(json!({"agent": agent, "device": "cuda:0",
+        let spec = job(json!({"agent": agent, "device": device,
             "data": {"csv": {"path": "/nonexistent/BTCUSDT.csv"}}}));
         let e = orch.train(&spec, &|_| {}).unwrap_err().to_string();
         assert!(
-            e.contains("device cuda:0") && e.contains(feature),
+            e.contains(&format!("device {device}")) && e.contains(feature),
             "{agent}: {e}"
         );
         let e = JobRunner::validate(&orch, &spec).unwrap_err();
@@ -248,7 +284,7 @@ fn upload_form(device: &str) -> (String, String) {
     (format!("multipart/form-data; boundary={b}"), body)
 }
 
-#[cfg(not(any(feature = "cuda", feature = "tch")))]
+#[cfg(not(feature = "wgpu"))]
 #[test]
 fn the_http_service_refuses_devices_the_build_lacks() {
     let dir = tempfile::tempdir().unwrap();
@@ -274,17 +310,17 @@ fn the_http_service_refuses_devices_the_build_lacks() {
         let body = json!({"agent": "lstm", "device": device}).to_string();
         request(addr, "application/json", body.as_bytes())
     };
-    let (st, body) = json_job("cuda:0");
+    let (st, body) = json_job("wgpu");
     assert_eq!(st, 422, "{body}");
-    assert!(body.contains("--features cuda"), "{body}");
+    assert!(body.contains("--features wgpu"), "{body}");
     let (st, body) = json_job("gpu");
     assert_eq!(st, 422, "{body}");
     assert!(body.contains("unknown device `gpu`"), "{body}");
 
-    let (ct, form) = upload_form("cuda:0");
+    let (ct, form) = upload_form("wgpu");
     let (st, body) = request(addr, &ct, form.as_bytes());
     assert_eq!(st, 422, "{body}");
-    assert!(body.contains("--features cuda"), "{body}");
+    assert!(body.contains("--features wgpu"), "{body}");
     let (ct, form) = upload_form("tpu");
     let (st, body) = request(addr, &ct, form.as_bytes());
     assert_eq!(st, 400, "{body}");

@@ -656,6 +656,7 @@ pub fn run_agents(
     symbol: Option<&str>,
     force: bool,
     promote: Option<PromoteRule>,
+    device: crate::device::Device,
 ) -> String {
     let names: Vec<String> = if agent_names.iter().any(|a| a == "all") {
         agents::names()
@@ -672,7 +673,7 @@ pub fn run_agents(
             force,
             promote,
             per_symbol: false,
-            device: Default::default(),
+            device,
         };
         match orch.train(&spec, &|_| {}) {
             Ok(published) => {
@@ -738,7 +739,15 @@ pub fn start_token_watcher(
         if files.is_empty() {
             // A symbols file brings no candles: retrain on the configured
             // data, under its symbol, as `schedule` does.
-            let line = run_agents(&orch, &agents, &fallback, symbol.as_deref(), false, None);
+            let line = run_agents(
+                &orch,
+                &agents,
+                &fallback,
+                symbol.as_deref(),
+                false,
+                None,
+                Default::default(),
+            );
             eprintln!("tokens: {line}");
             return;
         }
@@ -754,7 +763,15 @@ pub fn start_token_watcher(
                 continue;
             }
             let data = DataSpec::CsvFiles { paths };
-            let line = run_agents(&orch, &agents, &data, Some(token), false, None);
+            let line = run_agents(
+                &orch,
+                &agents,
+                &data,
+                Some(token),
+                false,
+                None,
+                Default::default(),
+            );
             eprintln!("tokens: {token}: {line}");
         }
     });

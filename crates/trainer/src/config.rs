@@ -170,6 +170,12 @@ pub struct ScheduledJob {
     /// The promotion rule (`same-slice` when absent; see `train --promote`).
     #[serde(default)]
     pub promote: Option<crate::promotion::PromoteRule>,
+    /// Where the job trains (`cpu` when absent; as `train --device`). Every
+    /// agent of the job must be able to use it: checked when the config is
+    /// read, so a GPU job of a CPU-only agent or of a build without the
+    /// backend fails at startup, not at 03:00.
+    #[serde(default)]
+    pub device: crate::device::Device,
 }
 
 fn all_agents() -> Vec<String> {
@@ -315,6 +321,26 @@ impl Config {
                         job.name,
                         known.join(", ")
                     )));
+                }
+            }
+            if !job.device.is_cpu() {
+                let agents = if job.agents.iter().any(|a| a == "all") {
+                    known.clone()
+                } else {
+                    job.agents.clone()
+                };
+                let params = self.agent_params();
+                for a in &agents {
+                    let p = params.get(a).cloned().unwrap_or_default();
+                    crate::agents::get(a)?
+                        .check_device(job.device, &p)
+                        .map_err(|e| {
+                            TrainError::Config(format!(
+                                "{name}: {}schedule.jobs `{}`: key `device`: {e}",
+                                find_line(&job.device.to_string()),
+                                job.name
+                            ))
+                        })?;
                 }
             }
         }

@@ -186,6 +186,7 @@ fn schedule_cmd(app: &App, a: &ScheduleArgs) -> Result<(), cointrainer_trainer::
             symbol.as_deref(),
             job.force,
             job.promote,
+            job.device,
         )
     });
     run_forever(scheduler, state_file, stop, run_job);

@@ -255,6 +255,7 @@ mod tests {
             symbol: None,
             force: false,
             promote: None,
+            device: Default::default(),
         }
     }
 

@@ -332,3 +332,41 @@ fn the_http_service_refuses_devices_the_build_lacks() {
     assert_eq!(entries(&dir.path().join("uploads")), 0);
     assert_eq!(entries(&dir.path().join("reports")), 0);
 }
+
+/// `device` of a `[[schedule.jobs]]` entry is checked for every agent of the
+/// job when the config is read: a scheduled GPU job that could never run
+/// fails at startup, naming the job, the key and the reason.
+#[cfg(not(feature = "wgpu"))]
+#[test]
+fn scheduled_jobs_carry_a_device_checked_when_the_config_is_read() {
+    use cointrainer_trainer::config::Config;
+    let dir = tempfile::tempdir().unwrap();
+    let with_job = |agents: &str, device: &str| {
+        format!(
+            "{}\n[[schedule.jobs]]\nname = \"nightly-gpu\"\ncron = \"0 3 * * *\"\nagents = {agents}\ndevice = \"{device}\"\n",
+            config_text(dir.path())
+        )
+    };
+    let e = Config::parse(&with_job(r#"["lstm", "signal"]"#, "wgpu"), "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("schedule.jobs `nightly-gpu`: key `device`")
+            && e.contains("device wgpu")
+            && e.contains("--features wgpu"),
+        "{e}"
+    );
+    // `all` includes CPU-only agents, which refuse any accelerator.
+    let e = Config::parse(&with_job(r#"["all"]"#, "cuda:0"), "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("key `device`") && e.contains("cuda:0"), "{e}");
+    let e = Config::parse(&with_job(r#"["lstm"]"#, "gpu0"), "c.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown device `gpu0`"), "{e}");
+    let cfg = Config::parse(&with_job(r#"["lstm", "signal"]"#, "cpu"), "c.toml").unwrap();
+    assert_eq!(cfg.schedule.jobs[0].device, Device::Cpu);
+    let cfg = Config::parse(&config_text(dir.path()), "c.toml").unwrap();
+    assert!(cfg.schedule.jobs.is_empty());
+}

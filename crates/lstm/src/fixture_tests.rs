@@ -15,7 +15,7 @@ use std::path::PathBuf;
 type Tensors = BTreeMap<String, (Vec<usize>, Vec<f32>)>;
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lstm")
+    test_support::fixtures_dir().join("lstm")
 }
 
 fn load(name: &str) -> Tensors {

@@ -12,8 +12,7 @@ use crate::policy::{Layout, PolicySpec};
 use serde_json::Value;
 
 fn fixture() -> Value {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/ppo/sb3_fixtures.json");
+    let p = test_support::fixtures_dir().join("ppo/sb3_fixtures.json");
     let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&text).expect("fixture JSON")
 }

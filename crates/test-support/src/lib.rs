@@ -146,6 +146,16 @@ pub fn workspace_root() -> PathBuf {
     here.ancestors().nth(2).unwrap_or(here).to_path_buf()
 }
 
+/// The golden fixtures: `$COINTRAINER_FIXTURES`, else `fixtures/` of the
+/// workspace. The variable serves test binaries built on one machine and run
+/// on another (scripts/gpu-check.sh), where the build's path does not exist.
+pub fn fixtures_dir() -> PathBuf {
+    match std::env::var_os("COINTRAINER_FIXTURES") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => workspace_root().join("fixtures"),
+    }
+}
+
 /// The shared data directory: `$COINTRAINER_SHARED_DIR`, else `shared/`
 /// beside the workspace root. It may not exist.
 pub fn shared_dir() -> PathBuf {

@@ -115,7 +115,7 @@ def load(path):
     return z, r, w_train
 
 
-def train(z, r, w_train, seed):
+def train(z, r, w_train, seed, device="cpu"):
     monitors = []
 
     def make():
@@ -138,7 +138,7 @@ def train(z, r, w_train, seed):
         vf_coef=0.5,
         max_grad_norm=0.5,
         seed=seed,
-        device="cpu",
+        device=device,
         verbose=0,
     )
     model.learn(total_timesteps=TOTAL)
@@ -184,6 +184,9 @@ def main():
     )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-tries", type=int, default=3)
+    ap.add_argument("--device", default="cpu",
+                    help="torch device of the policy: cpu (the SPEC's), or cuda:N beside "
+                         "`cointrainer bench --device cuda:N`")
     args = ap.parse_args()
 
     torch.set_num_threads(THREADS)
@@ -191,7 +194,7 @@ def main():
     z, r, w_train = load(args.data)
     load_s = time.perf_counter() - t_load
 
-    t = spec_timing.timed(lambda: train(z, r, w_train, args.seed), args.max_tries)
+    t = spec_timing.timed(lambda: train(z, r, w_train, args.seed, args.device), args.max_tries)
     model, monitors = t.result
     wall, foreign, quiet, attempt = t.wall, t.foreign, t.quiet, t.attempts
 
@@ -202,6 +205,7 @@ def main():
     out = {
         "task": "T4",
         "impl": "python-sb3",
+        "device": args.device,
         "wall_s": wall,
         "env_steps": env_steps,
         "steps_per_s": env_steps / wall,

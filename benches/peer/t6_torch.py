@@ -76,20 +76,21 @@ def evaluate(model, X, y, ends, offsets, chunk=4096):
     return se / len(ends)
 
 
-def run_once(feat, target, n_train):
+def run_once(feat, target, n_train, device="cpu"):
     t0 = time.perf_counter()
     torch.manual_seed(0)
     mean = feat[:n_train].mean(axis=0)
     std = feat[:n_train].std(axis=0)  # population std (ddof=0)
-    X = torch.from_numpy(((feat - mean) / std).astype(np.float32))
-    y = torch.from_numpy((100.0 * target).astype(np.float32))
-    offsets = torch.arange(-(WINDOW - 1), 1)
-    train_ends = torch.arange(WINDOW - 1, n_train)
+    X = torch.from_numpy(((feat - mean) / std).astype(np.float32)).to(device)
+    y = torch.from_numpy((100.0 * target).astype(np.float32)).to(device)
+    offsets = torch.arange(-(WINDOW - 1), 1, device=device)
+    train_ends = torch.arange(WINDOW - 1, n_train, device=device)
     n_fit = int(0.9 * len(train_ends))
     fit_ends, val_ends = train_ends[:n_fit], train_ends[n_fit:]
-    test_ends = torch.arange(n_train, len(feat))
+    test_ends = torch.arange(n_train, len(feat), device=device)
 
-    model = LSTMRegressor(len(INPUTS), HIDDEN)
+    # Initialised on the CPU (the same weights as the CPU run), then moved.
+    model = LSTMRegressor(len(INPUTS), HIDDEN).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
                             weight_decay=1e-2)
     loss_fn = nn.MSELoss()
@@ -97,7 +98,8 @@ def run_once(feat, target, n_train):
     for epoch in range(MAX_EPOCHS):
         te = time.perf_counter()
         model.train()
-        perm = fit_ends[torch.randperm(len(fit_ends))]
+        # The CPU generator shuffles, so a GPU run sees the CPU run's batches.
+        perm = fit_ends[torch.randperm(len(fit_ends)).to(device)]
         tr_se = 0.0
         for s in range(0, len(perm), BATCH):
             e = perm[s : s + BATCH]
@@ -142,6 +144,9 @@ def main():
     ap.add_argument("--attempts", type=int, default=3, help="re-runs allowed when not quiet")
     ap.add_argument("--threads", type=int, default=THREADS,
                     help="torch threads (SPEC: 2; 1 is for diagnosis on a busy machine)")
+    ap.add_argument("--device", default="cpu",
+                    help="torch device: cpu (the SPEC's), or cuda:N beside `cointrainer bench "
+                         "--device cuda:N` (a ROCm PyTorch names AMD GPUs cuda too)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -150,10 +155,12 @@ def main():
     target = df["fwd_ret_1"].to_numpy(dtype=np.float64)
     n_train = int((df["is_train"].to_numpy() == 1).sum())
 
-    t = spec_timing.timed(lambda: run_once(feat, target, n_train), args.attempts)
+    t = spec_timing.timed(lambda: run_once(feat, target, n_train, args.device), args.attempts)
     res, own, foreign, quiet = t.result, t.own, t.foreign, t.quiet
 
-    out = {"task": "T6", "impl": "python-torch"}
+    out = {"task": "T6", "impl": "python-torch", "device": args.device}
+    if args.device != "cpu":
+        out["gpu"] = torch.cuda.get_device_name(torch.device(args.device))
     out.update(res)
     out.update({
         "cpu_s": own,

@@ -461,6 +461,11 @@ pub struct BenchArgs {
     /// RL results vary by seed, so compare several seeds on both sides.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Where T4 and T6 train, as `train --device` (`cpu`, the SPEC's, by
+    /// default); the other tasks run on the CPU only. With --compare the
+    /// peers of T4 and T6 run on the same GPU (PyTorch's `cuda:N`).
+    #[arg(long, value_name = "DEVICE", default_value = "cpu")]
+    pub device: crate::device::Device,
     /// Compare with the Python peers run by this interpreter: Rust and peer
     /// runs interleaved, each in its own process, and the median speed
     /// ratio per task.

@@ -41,6 +41,16 @@ impl Device {
         *self == Device::Cpu
     }
 
+    /// PyTorch's name of this device, for the Python peers: a ROCm build of
+    /// PyTorch names AMD GPUs `cuda:N` too.
+    pub fn torch_name(&self) -> String {
+        match self {
+            Device::Cpu => "cpu".into(),
+            Device::Cuda(i) | Device::Rocm(i) => format!("cuda:{i}"),
+            Device::Wgpu => "wgpu".into(),
+        }
+    }
+
     /// The cargo features this build was compiled with that add devices.
     pub fn build_features() -> Vec<&'static str> {
         let mut v = Vec::new();

@@ -205,6 +205,7 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
             raw_dir: args.raw_dir.clone(),
             threads: args.threads,
             seed: args.seed,
+            device: args.device,
             tasks,
             pairs: args.pairs as usize,
             reruns: args.reruns as usize,
@@ -230,6 +231,7 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         raw_dir: args.raw_dir.clone(),
         threads: args.threads,
         seed: args.seed,
+        device: args.device,
     };
     if let [task] = tasks[..]
         && !args.task.is_empty()
@@ -253,6 +255,8 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
             .arg(args.threads.to_string())
             .arg("--seed")
             .arg(args.seed.to_string())
+            .arg("--device")
+            .arg(args.device.to_string())
             .status()
             .map_err(|e| format!("cannot start task {task}: {e}"))?;
         if !status.success() {

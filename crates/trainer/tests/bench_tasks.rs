@@ -20,6 +20,10 @@ fn main() {
         needs_shared(name, files, move |shared| f(&context(shared))).with_ignored_flag(true)
     };
     run_tests(vec![
+        test_support::test(
+            "a_device_applies_to_t4_and_t6_only",
+            a_device_applies_to_t4_and_t6_only,
+        ),
         task(
             "t2_reports_every_required_key",
             &["bench/datasets/meta_btc_1h.csv"],
@@ -58,6 +62,7 @@ fn context(shared: &Path) -> BenchContext {
         raw_dir: shared.join("data"),
         threads: 2,
         seed: 0,
+        device: Default::default(),
     }
 }
 
@@ -130,4 +135,21 @@ fn t7_agrees_with_the_reference_on_every_window(ctx: &BenchContext) {
     let m = t7::run(ctx).unwrap();
     assert_eq!(m["n_windows"], json!(1159));
     assert_eq!(m["ref_agreement"], json!(1.0));
+}
+
+/// `--device` moves T4 and T6 only; the other tasks refuse it before reading
+/// anything, and a device this build lacks is refused by name.
+fn a_device_applies_to_t4_and_t6_only() {
+    let mut ctx = context(Path::new("/nonexistent"));
+    ctx.device = cointrainer_trainer::device::Device::Wgpu;
+    let e = run_task("T0", &ctx).unwrap_err().to_string();
+    assert!(e.contains("T0 runs on the CPU only"), "{e}");
+    #[cfg(not(feature = "wgpu"))]
+    for task in ["T4", "T6"] {
+        let e = run_task(task, &ctx).unwrap_err().to_string();
+        assert!(
+            e.contains("--features wgpu") || e.contains("missing"),
+            "{task}: {e}"
+        );
+    }
 }

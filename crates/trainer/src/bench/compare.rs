@@ -296,6 +296,9 @@ pub struct CompareOptions {
     pub raw_dir: PathBuf,
     pub threads: usize,
     pub seed: u64,
+    /// Where T4 and T6 train, on both sides (PyTorch's `cuda:N` for the
+    /// peers, also for a ROCm GPU).
+    pub device: crate::device::Device,
     pub tasks: Vec<&'static str>,
     /// Interleaved pairs per task (at least 1).
     pub pairs: usize,
@@ -378,7 +381,9 @@ fn rust_command(task: &str, o: &CompareOptions) -> Command {
         .arg("--threads")
         .arg(o.threads.to_string())
         .arg("--seed")
-        .arg(o.seed.to_string());
+        .arg(o.seed.to_string())
+        .arg("--device")
+        .arg(o.device.to_string());
     c
 }
 
@@ -389,6 +394,21 @@ fn peer_args(task: &str, o: &CompareOptions) -> Vec<OsString> {
     let d = |name: &str| o.data_dir.join(name).into_os_string();
     let raw = o.raw_dir.join("BTCUSDT-1h.csv").into_os_string();
     let s = |x: &str| OsString::from(x);
+    let mut args = peer_task_args(task, o, d, raw, s);
+    if matches!(task, "T4" | "T6") {
+        args.push(s("--device"));
+        args.push(s(&o.device.torch_name()));
+    }
+    args
+}
+
+fn peer_task_args(
+    task: &str,
+    o: &CompareOptions,
+    d: impl Fn(&str) -> OsString,
+    raw: OsString,
+    s: impl Fn(&str) -> OsString,
+) -> Vec<OsString> {
     match task {
         "T0" => vec![s("--raw"), raw, s("--reference"), d("features_btc_1h.csv")],
         "T1" => vec![
@@ -1082,6 +1102,7 @@ mod tests {
             raw_dir: PathBuf::from("r"),
             threads: 2,
             seed: 0,
+            device: Default::default(),
             tasks: vec!["T0"],
             pairs: 1,
             reruns,
@@ -1089,6 +1110,34 @@ mod tests {
             json: false,
             out: None,
         }
+    }
+
+    #[test]
+    fn the_device_reaches_both_sides_of_t4_and_t6_only() {
+        let mut o = options(0);
+        o.device = crate::device::Device::Rocm(1);
+        let text = |args: Vec<OsString>| -> Vec<String> {
+            args.into_iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        for task in ["T4", "T6"] {
+            let peer = text(peer_args(task, &o));
+            // PyTorch names a ROCm GPU `cuda` too.
+            assert!(
+                peer.ends_with(&["--device".into(), "cuda:1".into()]),
+                "{peer:?}"
+            );
+        }
+        assert!(!text(peer_args("T3", &o)).contains(&"--device".to_string()));
+        let rust: Vec<String> = rust_command("T6", &o)
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            rust.ends_with(&["--device".into(), "rocm:1".into()]),
+            "{rust:?}"
+        );
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct BenchContext {
     pub threads: usize,
     /// Seed of the randomised tasks (T4, T6); the SPEC's runs use 0.
     pub seed: u64,
+    /// Where T4 and T6 train (the SPEC's runs use the CPU); the other tasks
+    /// run on the CPU only.
+    pub device: crate::device::Device,
 }
 
 impl BenchContext {
@@ -176,6 +179,12 @@ fn cpu_model() -> String {
 
 /// Run one task and return its result line (a JSON object).
 pub fn run_task(task: &str, ctx: &BenchContext) -> Result<Value, BenchError> {
+    if !ctx.device.is_cpu() && !matches!(task, "T4" | "T6") {
+        return Err(BenchError::Failed(format!(
+            "{task} runs on the CPU only; --device {} applies to T4 and T6",
+            ctx.device
+        )));
+    }
     let mut m = match task {
         "T0" => t0::run(ctx)?,
         "T1" => t1::run(ctx)?,
@@ -191,6 +200,7 @@ pub fn run_task(task: &str, ctx: &BenchContext) -> Result<Value, BenchError> {
     out.insert("task".into(), json!(task));
     out.append(&mut m);
     out.entry("threads").or_insert(json!(ctx.threads));
+    out.insert("device".into(), json!(ctx.device.to_string()));
     out.insert(
         "versions".into(),
         json!({ "cointrainer": env!("CARGO_PKG_VERSION"), "rustc": "1.95.0" }),

@@ -19,11 +19,11 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     let path = ctx.dataset("strategy_returns_btc_1h.csv")?;
     let data = Arc::new(StrategyData::read_csv(&path).map_err(BenchError::failed)?);
     let threads = ctx.threads.clamp(1, 2);
-    let params = PpoParams::t4()
-        .n_threads(threads)
-        .seed(ctx.seed)
-        .check()
-        .map_err(BenchError::failed)?;
+    let mut params = PpoParams::t4().n_threads(threads).seed(ctx.seed);
+    if let Some(backend) = ctx.device.ppo_backend("ppo").map_err(BenchError::failed)? {
+        params = params.engine(ppo::Engine::Burn { backend });
+    }
+    let params = params.check().map_err(BenchError::failed)?;
     let config = StrategyEnvConfig::default();
 
     let timer = Measure::start();

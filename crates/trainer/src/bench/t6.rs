@@ -39,6 +39,11 @@ pub fn run(ctx: &BenchContext) -> Result<Map<String, Value>, BenchError> {
     let params = LstmModel::params()
         .threads(ctx.threads)
         .seed(ctx.seed)
+        .backend(
+            ctx.device
+                .lstm_backend("lstm")
+                .map_err(BenchError::failed)?,
+        )
         .check()
         .map_err(BenchError::failed)?;
     let model = params.fit(&train).map_err(BenchError::failed)?;

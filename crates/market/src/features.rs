@@ -5,14 +5,17 @@
 //! same length with `NaN` where the value is not yet defined (warm-up), so
 //! strategies and live inference can reuse them on any series.
 //!
-//! Numerics: rolling standard deviations are two-pass per window (the
-//! window's mean first, then the sum of squared deviations from it), as the
-//! SPEC recommends; an online running variance loses ~1e-8 relative
-//! precision on price levels. The window means come from a running sum with
-//! error-free (TwoSum) compensation, which is O(1) per bar and as accurate
-//! as summing each window; only the deviation pass is O(w) per bar
-//! (w <= 72). Nothing is allocated per window. On BTCUSDT-1h the whole T0
-//! table matches the Python peer to 5e-13.
+//! Numerics: the SPEC recommends two passes per window for rolling standard
+//! deviations, because an online running variance loses ~1e-8 relative
+//! precision on price levels. Here a window's moments come instead from
+//! prefix sums of the values and of their squares kept exact to about 100
+//! bits (error-free transformations), which gives the two-pass accuracy
+//! (within about an ulp) at O(1) per bar whatever the window length; nearly
+//! constant windows, where even that cannot resolve the spread, are
+//! recomputed two-pass. See "Rolling windows from exact prefix sums" below.
+//! The T0 table is built a block of bars at a time in cache-sized buffers
+//! and written once, row by row. On BTCUSDT-1h the whole T0 table matches
+//! the Python peer to 5e-13.
 
 use crate::candles::Candles;
 use crate::error::{MarketError, Result};
@@ -96,12 +99,11 @@ pub fn lagged_diff(x: &[f64], k: usize) -> Vec<f64> {
     out
 }
 
-/// Lanes of the window sums: eight independent partial sums let the
-/// compiler use packed SIMD adds and keep the adder pipeline full, while
-/// staying within a few ulps of sequential summation.
+/// Lanes of the two-pass sums of nearly constant windows (see
+/// [`two_pass`]): eight independent partial sums.
 const LANES: usize = 8;
 
-#[inline]
+#[inline(always)]
 fn sum_lanes(s: &[f64]) -> f64 {
     let mut a = [0.0f64; LANES];
     let chunks = s.chunks_exact(LANES);
@@ -119,7 +121,7 @@ fn sum_lanes(s: &[f64]) -> f64 {
 }
 
 /// Sum of squared deviations from `m`, in lanes as [`sum_lanes`].
-#[inline]
+#[inline(always)]
 fn sum_sq_dev_lanes(s: &[f64], m: f64) -> f64 {
     let mut a = [0.0f64; LANES];
     let chunks = s.chunks_exact(LANES);
@@ -138,112 +140,384 @@ fn sum_sq_dev_lanes(s: &[f64], m: f64) -> f64 {
 }
 
 /// Error-free addition (Knuth's TwoSum): `a + b = s + err` exactly.
-#[inline]
+#[inline(always)]
 fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     let bp = s - a;
     (s, (a - (s - bp)) + (b - bp))
 }
 
-/// Means of the `w`-value windows of `x` ending at each `t` in `ts`, into
-/// `mean[t - ts.start]`.
-///
-/// A running sum with TwoSum compensation: O(1) per window yet as accurate
-/// as summing each window directly (the compensation carries every rounding
-/// error, so nothing drifts along the series). Non-finite values would
-/// poison a running sum for good, so such input is summed per window.
-fn window_means(x: &[f64], w: usize, ts: Range<usize>, mean: &mut [f64]) {
-    let n = w as f64;
-    let Some(first) = ts.clone().next() else {
-        return;
-    };
-    let span = &x[first + 1 - w..ts.end];
-    if !span.iter().all(|v| v.is_finite()) {
-        for (m, t) in mean.iter_mut().zip(ts) {
-            *m = sum_lanes(&x[t + 1 - w..=t]) / n;
-        }
-        return;
+/// Error-free product: `a * b = p + err` exactly (one fused multiply-add).
+#[inline(always)]
+fn two_prod(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    (p, a.mul_add(b, -p))
+}
+
+// Rolling windows from exact prefix sums.
+//
+// A window's mean and standard deviation come from its sums `B = sum x`
+// and `A = sum x^2`: `w * sum (x - mean)^2 = w*A - B^2`. In plain floating
+// point that difference cancels catastrophically on price levels (the
+// reason the SPEC asks for two passes), so the sums are kept exact to
+// about 100 bits instead: every square is split exactly (`two_prod`), and
+// every addition to a running prefix sum keeps its rounding error
+// (`two_sum`) in a second accumulator. A window's sums are then a
+// difference of two prefix sums, and `w*A - B^2` is formed from exact
+// products. The result is within about an ulp of the exact value, as
+// accurate as the two-pass sum, and costs O(1) per bar whatever `w` is.
+// Windows that nearly cancel completely (a constant or nearly constant
+// series) are recomputed two-pass from their values, so a constant window
+// gets std 0 and its value as mean, not rounding noise.
+
+/// Bars per block of the rolling computations. Each block's prefix sums
+/// start afresh a window's length before the block, so they stay small
+/// (and accurate) and everything a block touches stays in the L1/L2 cache.
+/// Blocks are aligned to multiples of `BLOCK` from bar 0, so a bar's value
+/// does not depend on which bars are computed with it.
+const BLOCK: usize = 1024;
+
+/// Values larger in magnitude than this (and NaN, infinities) make every
+/// window holding them NaN; below it, no sum of squares of a block can
+/// overflow.
+const MAX_ABS: f64 = 1e100;
+
+/// A window whose `w*A - B^2` is below this fraction of `w*A` is recomputed
+/// two-pass ([`two_pass`]). Above it, the exact sums leave at most about
+/// an ulp of error after the cancellation.
+const NEAR_CONSTANT: f64 = 1.0 / (1u64 << 50) as f64;
+
+/// Running sums of values and of their squares, each as an unevaluated
+/// sum `hi + lo` that keeps every rounding error, and the count of
+/// unusable values (NaN, infinite or beyond [`MAX_ABS`]; they add 0).
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    s_hi: f64,
+    s_lo: f64,
+    q_hi: f64,
+    q_lo: f64,
+    bad: f64,
+}
+
+impl Sums {
+    /// Add a usable value.
+    #[inline(always)]
+    fn add(&mut self, v: f64) {
+        let (s, se) = two_sum(self.s_hi, v);
+        let (p, pe) = two_prod(v, v);
+        let (q, qe) = two_sum(self.q_hi, p);
+        self.s_hi = s;
+        self.s_lo += se;
+        self.q_hi = q;
+        self.q_lo += qe + pe;
     }
-    let (mut s, mut c) = (0.0f64, 0.0f64);
-    for &v in &span[..w] {
-        let (s2, e) = two_sum(s, v);
-        s = s2;
-        c += e;
-    }
-    mean[0] = (s + c) / n;
-    for (i, t) in ts.enumerate().skip(1) {
-        let (s2, e1) = two_sum(s, x[t]);
-        let (s3, e2) = two_sum(s2, -x[t - w]);
-        s = s3;
-        c += e1 + e2;
-        mean[i] = (s + c) / n;
+
+    /// Add any value: an unusable one is counted and adds 0.
+    #[inline(always)]
+    fn add_checked(&mut self, v: f64) {
+        let ok = v.abs() <= MAX_ABS;
+        self.bad += if ok { 0.0 } else { 1.0 };
+        self.add(if ok { v } else { 0.0 });
     }
 }
 
-/// Means and sample standard deviations (divisor `w - 1`) of the `w`-value
-/// windows of `x` ending at each `t` in `ts` (`ts.start + 1 >= w`, `w >= 2`),
-/// written to `mean[i]`, `std[i]` for `t = ts.start + i`.
-///
-/// Two-pass: the mean of each window first ([`window_means`]), then the
-/// squared deviations from it, summed per window. The deviation pass runs
-/// as its own loop over all windows so their dependency chains overlap in
-/// the CPU. A constant window gets exactly its value and std 0, not
-/// rounding noise.
-fn window_stats(x: &[f64], w: usize, ts: Range<usize>, mean: &mut [f64], std: &mut [f64]) {
-    let n = w as f64;
-    window_means(x, w, ts.clone(), mean);
-    for ((ss, &m), t) in std.iter_mut().zip(mean.iter()).zip(ts.clone()) {
-        *ss = sum_sq_dev_lanes(&x[t + 1 - w..=t], m);
-    }
-    for ((sd, m), t) in std.iter_mut().zip(mean.iter_mut()).zip(ts) {
-        // Only near-constant windows can hide a true zero under rounding
-        // noise (the mean of equal values need not round back to the value).
-        let noise = 4.0 * f64::EPSILON * m.abs();
-        if *sd <= n * noise * noise {
-            let s = &x[t + 1 - w..=t];
-            if s.iter().all(|&v| v == s[0]) {
-                (*m, *sd) = (s[0], 0.0);
-                continue;
+/// Prefix [`Sums`] of a span of values: the first `k` values sum to
+/// `s_hi[k] + s_lo[k]`, their squares to `q_hi[k] + q_lo[k]`, and `bad[k]`
+/// of them are unusable. Reused from block to block.
+#[derive(Debug, Default)]
+struct Prefix {
+    s_hi: Vec<f64>,
+    s_lo: Vec<f64>,
+    q_hi: Vec<f64>,
+    q_lo: Vec<f64>,
+    /// Filled only when not `clean`.
+    bad: Vec<f64>,
+    /// Every value of the span is usable (the common case, checked first).
+    clean: bool,
+}
+
+impl Prefix {
+    /// The prefix sums of `span` (`span.len() + 1` of each).
+    #[inline(always)]
+    fn fill(&mut self, span: &[f64]) {
+        let n = span.len();
+        self.clean = span.iter().all(|v| v.abs() <= MAX_ABS);
+        for v in [
+            &mut self.s_hi,
+            &mut self.s_lo,
+            &mut self.q_hi,
+            &mut self.q_lo,
+        ] {
+            v.resize(n + 1, 0.0);
+            v[0] = 0.0;
+        }
+        let (s_hi, s_lo) = (&mut self.s_hi[1..=n], &mut self.s_lo[1..=n]);
+        let (q_hi, q_lo) = (&mut self.q_hi[1..=n], &mut self.q_lo[1..=n]);
+        let mut sums = Sums::default();
+        if self.clean {
+            for k in 0..n {
+                sums.add(span[k]);
+                s_hi[k] = sums.s_hi;
+                s_lo[k] = sums.s_lo;
+                q_hi[k] = sums.q_hi;
+                q_lo[k] = sums.q_lo;
             }
+            return;
         }
-        *sd = (*sd / (n - 1.0)).sqrt();
+        self.bad.resize(n + 1, 0.0);
+        self.bad[0] = 0.0;
+        let bad = &mut self.bad[1..=n];
+        for k in 0..n {
+            sums.add_checked(span[k]);
+            s_hi[k] = sums.s_hi;
+            s_lo[k] = sums.s_lo;
+            q_hi[k] = sums.q_hi;
+            q_lo[k] = sums.q_lo;
+            bad[k] = sums.bad;
+        }
+    }
+
+    /// Whether values `k0 .. k1` of the span hold an unusable one.
+    #[inline(always)]
+    fn any_bad(&self, k0: usize, k1: usize) -> bool {
+        !self.clean && self.bad[k1] != self.bad[k0]
     }
 }
 
-/// [`window_stats`] over every full window of `x`: full-length vectors with
-/// NaN for `t < w - 1`.
-fn rolling_stats(x: &[f64], w: usize) -> (Vec<f64>, Vec<f64>) {
+/// `w*A - B^2` of a window from its sums `B = b_hi + b_lo`, `A = a_hi +
+/// a_lo`: the exact products cancel first, the small terms follow.
+#[inline(always)]
+fn w_ss(w: f64, b_hi: f64, b_lo: f64, a_hi: f64, a_lo: f64) -> f64 {
+    let (p1, e1) = two_prod(w, a_hi);
+    let (p2, e2) = two_prod(b_hi, b_hi);
+    (p1 - p2) + ((e1 - e2) + (w * a_lo - b_lo * (2.0 * b_hi + b_lo)))
+}
+
+/// Mean and sum of squared deviations of a window, two-pass: for the
+/// nearly constant windows the sums cannot resolve. A constant window gets
+/// exactly its value and 0.
+#[inline(always)]
+fn two_pass(s: &[f64]) -> (f64, f64) {
+    if s.iter().all(|&v| v == s[0]) {
+        return (s[0], 0.0);
+    }
+    let m = sum_lanes(s) / s.len() as f64;
+    (m, sum_sq_dev_lanes(s, m))
+}
+
+/// Mean and sample standard deviation of the window `vals` (`w >= 2`
+/// values) from its sums `B = b_hi + b_lo`, `A = a_hi + a_lo`: NaN if
+/// `bad`, two-pass if nearly constant. The branch-free loop of
+/// [`rolling_block`] computes the same bits for the windows it settles.
+#[inline(always)]
+fn mean_std_checked(vals: &[f64], bad: bool, b: (f64, f64), a: (f64, f64)) -> (f64, f64) {
+    if bad {
+        return (f64::NAN, f64::NAN);
+    }
+    let wf = vals.len() as f64;
+    let t = w_ss(wf, b.0, b.1, a.0, a.1);
+    if t > NEAR_CONSTANT * wf * a.0 {
+        ((b.0 + b.1) / wf, (t / (wf * (wf - 1.0))).sqrt())
+    } else {
+        let (m, ss) = two_pass(vals);
+        (m, (ss / (wf - 1.0)).sqrt())
+    }
+}
+
+/// [`mean_std_checked`] of the window `span[k - w .. k]` of a [`Prefix`].
+#[inline(always)]
+fn window_mean_std(p: &Prefix, span: &[f64], w: usize, k: usize) -> (f64, f64) {
+    let j = k - w;
+    let (b_hi, be) = two_sum(p.s_hi[k], -p.s_hi[j]);
+    let (a_hi, ae) = two_sum(p.q_hi[k], -p.q_hi[j]);
+    let b_lo = be + (p.s_lo[k] - p.s_lo[j]);
+    let a_lo = ae + (p.q_lo[k] - p.q_lo[j]);
+    mean_std_checked(&span[j..k], p.any_bad(j, k), (b_hi, b_lo), (a_hi, a_lo))
+}
+
+/// Mean and sample standard deviation of the values `vals` (at least 2),
+/// computed as [`rolling_std1`] and [`rolling_zscore`] compute a window
+/// when the block's span starts at the window's first value. Used bar by
+/// bar by [`FeatureStream`].
+#[inline(always)]
+fn window_mean_std_of_impl(vals: &[f64]) -> (f64, f64) {
+    let mut sums = Sums::default();
+    for &v in vals {
+        sums.add_checked(v);
+    }
+    mean_std_checked(
+        vals,
+        sums.bad > 0.0,
+        (sums.s_hi, sums.s_lo),
+        (sums.q_hi, sums.q_lo),
+    )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn window_mean_std_of_fma(vals: &[f64]) -> (f64, f64) {
+    window_mean_std_of_impl(vals)
+}
+
+fn window_mean_std_of(vals: &[f64]) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if has_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked at run time).
+        return unsafe { window_mean_std_of_fma(vals) };
+    }
+    window_mean_std_of_impl(vals)
+}
+
+/// What [`rolling_block`] writes for each window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rolling {
+    Mean,
+    Std,
+    ZScore,
+}
+
+/// Rolling `what` over the `w`-value windows of `x` ending at the bars
+/// `ts` (within one block), into `out[t - ts.start]`; NaN where the window
+/// would start before bar 0. `p` holds the prefix sums of `x[s0 ..
+/// ts.end]`, and `ts.start >= s0`.
+///
+/// The common case runs as one branch-free loop over the bars (the
+/// compiler vectorises it); windows it cannot settle (unusable values,
+/// near-constant windows) are redone one by one by [`window_mean_std`].
+#[inline(always)]
+fn rolling_block(
+    what: Rolling,
+    x: &[f64],
+    p: &Prefix,
+    s0: usize,
+    w: usize,
+    ts: Range<usize>,
+    out: &mut [f64],
+) {
+    let span = &x[s0..ts.end];
+    let first = ts.start.max(s0 + w - 1).min(ts.end);
+    let skip = first - ts.start;
+    out[..skip].fill(f64::NAN);
+    let out = &mut out[skip..ts.end - ts.start];
+    let n = out.len();
+    // Windows end at prefix index k1 = t + 1 - s0 and start at k1 - w.
+    let k1 = first + 1 - s0;
+    let k0 = k1 - w;
+    let (sh1, sh0) = (&p.s_hi[k1..k1 + n], &p.s_hi[k0..k0 + n]);
+    let (sl1, sl0) = (&p.s_lo[k1..k1 + n], &p.s_lo[k0..k0 + n]);
+    let (qh1, qh0) = (&p.q_hi[k1..k1 + n], &p.q_hi[k0..k0 + n]);
+    let (ql1, ql0) = (&p.q_lo[k1..k1 + n], &p.q_lo[k0..k0 + n]);
+    let xt = &x[first..ts.end];
+    let wf = w as f64;
+    let (den, guard) = (wf * (wf - 1.0), NEAR_CONSTANT * wf);
+    let mut unsettled = false;
+    for i in 0..n {
+        let (b_hi, be) = two_sum(sh1[i], -sh0[i]);
+        let b_lo = be + (sl1[i] - sl0[i]);
+        let mean = (b_hi + b_lo) / wf;
+        let v = if what == Rolling::Mean {
+            mean
+        } else {
+            let (a_hi, ae) = two_sum(qh1[i], -qh0[i]);
+            let a_lo = ae + (ql1[i] - ql0[i]);
+            let t = w_ss(wf, b_hi, b_lo, a_hi, a_lo);
+            // False for NaN too.
+            let settled = t > guard * a_hi;
+            unsettled |= !settled;
+            let sd = (t / den).sqrt();
+            if what == Rolling::Std {
+                sd
+            } else {
+                zscore(xt[i], mean, sd)
+            }
+        };
+        out[i] = v;
+    }
+    // Unusable values are rare: one comparison of the counts per block.
+    if !p.clean {
+        unsettled |= p.bad[k1..k1 + n] != p.bad[k0..k0 + n];
+    }
+    if !unsettled {
+        return;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        let k = k1 + i;
+        if what == Rolling::Mean {
+            if p.any_bad(k - w, k) {
+                *o = f64::NAN;
+            }
+            continue;
+        }
+        let (m, sd) = window_mean_std(p, span, w, k);
+        *o = if what == Rolling::Std {
+            sd
+        } else {
+            zscore(xt[i], m, sd)
+        };
+    }
+}
+
+/// Rolling `what` over every full window of `x`: full-length vectors with
+/// NaN for `t < w - 1` (everywhere if `w < 2`, or `w == 0` for the mean).
+#[inline(always)]
+fn rolling_impl(what: Rolling, x: &[f64], w: usize) -> Vec<f64> {
     let len = x.len();
-    let mut mean = vec![f64::NAN; len];
-    let mut std = vec![f64::NAN; len];
-    if w >= 2 && len >= w {
-        window_stats(x, w, w - 1..len, &mut mean[w - 1..], &mut std[w - 1..]);
-    }
-    (mean, std)
-}
-
-/// Rolling sample standard deviation (divisor `w - 1`) over the `w` values
-/// ending at `t`; NaN for `t < w - 1`, and everywhere if `w < 2`. A NaN
-/// inside the window gives NaN.
-pub fn rolling_std1(x: &[f64], w: usize) -> Vec<f64> {
-    rolling_stats(x, w).1
-}
-
-/// Rolling mean over the `w` values ending at `t`; NaN for `t < w - 1`, and
-/// everywhere if `w == 0`.
-pub fn rolling_mean(x: &[f64], w: usize) -> Vec<f64> {
-    let mut out = vec![f64::NAN; x.len()];
-    if w == 0 {
+    let mut out = vec![f64::NAN; len];
+    let min_w = if what == Rolling::Mean { 1 } else { 2 };
+    if w < min_w || len < w {
         return out;
     }
-    if x.len() >= w {
-        window_means(x, w, w - 1..x.len(), &mut out[w - 1..]);
+    let hist = w.max(WARMUP_BARS);
+    let mut p = Prefix::default();
+    for b0 in (0..len).step_by(BLOCK) {
+        let b1 = (b0 + BLOCK).min(len);
+        let s0 = b0.saturating_sub(hist - 1);
+        p.fill(&x[s0..b1]);
+        rolling_block(what, x, &p, s0, w, b0..b1, &mut out[b0..b1]);
     }
     out
 }
 
-/// z-score of `x[t]` within its window: 0 where the std is 0.
+/// Whether the AVX2 + FMA build of the rolling computations may run.
+#[cfg(target_arch = "x86_64")]
 #[inline]
+fn has_fma() -> bool {
+    // The standard library caches the CPUID answer.
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// [`rolling_impl`] compiled for AVX2 and FMA. Both builds give the same
+/// bits: `mul_add` is exact either way (a library call without FMA).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn rolling_fma(what: Rolling, x: &[f64], w: usize) -> Vec<f64> {
+    rolling_impl(what, x, w)
+}
+
+fn rolling(what: Rolling, x: &[f64], w: usize) -> Vec<f64> {
+    #[cfg(target_arch = "x86_64")]
+    if has_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked at run time).
+        return unsafe { rolling_fma(what, x, w) };
+    }
+    rolling_impl(what, x, w)
+}
+
+/// Rolling sample standard deviation (divisor `w - 1`) over the `w` values
+/// ending at `t`; NaN for `t < w - 1`, and everywhere if `w < 2`. A NaN,
+/// infinite or huge (beyond 1e100) value inside the window gives NaN.
+pub fn rolling_std1(x: &[f64], w: usize) -> Vec<f64> {
+    rolling(Rolling::Std, x, w)
+}
+
+/// Rolling mean over the `w` values ending at `t`; NaN for `t < w - 1`, and
+/// everywhere if `w == 0`. Unusable values give NaN as in [`rolling_std1`].
+pub fn rolling_mean(x: &[f64], w: usize) -> Vec<f64> {
+    rolling(Rolling::Mean, x, w)
+}
+
+/// z-score of `x[t]` within its window: 0 where the std is 0.
+#[inline(always)]
 fn zscore(x: f64, m: f64, s: f64) -> f64 {
     if s == 0.0 { 0.0 } else { (x - m) / s }
 }
@@ -251,14 +525,7 @@ fn zscore(x: f64, m: f64, s: f64) -> f64 {
 /// Rolling z-score `(x[t] - mean) / std1` over the `w` values ending at `t`;
 /// 0 where that std is 0; NaN for `t < w - 1`, and everywhere if `w < 2`.
 pub fn rolling_zscore(x: &[f64], w: usize) -> Vec<f64> {
-    let (mean, std) = rolling_stats(x, w);
-    let mut out = vec![f64::NAN; x.len()];
-    if w >= 2 {
-        for t in w.saturating_sub(1)..x.len() {
-            out[t] = zscore(x[t], mean[t], std[t]);
-        }
-    }
-    out
+    rolling(Rolling::ZScore, x, w)
 }
 
 /// Wilder RSI: seeded with the plain mean of the first `period` gains and
@@ -382,82 +649,129 @@ pub fn tercile_label(v: f64, q1: f64, q2: f64) -> u8 {
 // ---------------------------------------------------------------------------
 // The T0 features, written straight into a row-major matrix
 
-/// Fill `out` (row-major, `rows.len()` x 12) with the T0 features of bars
+/// The price and volume columns of [`fill_features`], cut to one length.
+#[derive(Clone, Copy)]
+struct Series<'a> {
+    high: &'a [f64],
+    low: &'a [f64],
+    close: &'a [f64],
+    volume: &'a [f64],
+}
+
+/// Append to `out` (row-major, 12 values a row) the T0 features of bars
 /// `rows`, NaN where a feature is not yet defined. `x` = ln close, `r1` =
-/// its one-bar differences (`r1[0]` = NaN). Returns `vol_24` for bars
-/// `rows.start ..` up to 24 bars past `rows.end` (or the last bar), which is
-/// also `fwd_vol_24`.
+/// its one-bar differences (`r1[0]` = NaN). With `fwd_vol_24`, also append
+/// `vol_24` of the bars `rows.start + 24 .. rows.end + 24` (as far as the
+/// series goes): the `fwd_vol_24` of each row.
 ///
-/// Writing in place, instead of building 12 full-length columns first and
-/// copying them, keeps T0 to a handful of allocations and one pass over the
-/// output.
-fn fill_features(
-    c: &Candles,
+/// The features are computed a block of bars at a time, column by column,
+/// into small buffers that stay in cache; then the block's rows are written
+/// once, in order. (Writing each column straight into the row-major output
+/// would stream the whole output through the cache once per column.)
+#[inline(always)]
+fn fill_features_impl(
+    c: Series<'_>,
     x: &[f64],
     r1: &[f64],
     rows: Range<usize>,
-    out: &mut [f64],
-) -> Vec<f64> {
-    const NF: usize = FEATURES.len();
+    out: &mut Vec<f64>,
+    mut fwd_vol_24: Option<&mut Vec<f64>>,
+) {
     let n_bars = x.len();
-    let r0 = rows.start;
-    debug_assert_eq!(out.len(), rows.len() * NF);
-    let mut put = |t: usize, j: usize, v: f64| out[(t - r0) * NF + j] = v;
-    for (j, &k) in LR_LAGS.iter().enumerate() {
-        for t in rows.clone() {
-            put(t, j, if t >= k { x[t] - x[t - k] } else { f64::NAN });
-        }
-    }
-
-    // Scratch for window means/stds, reused by every rolling feature.
-    let ext_end = (rows.end + HORIZON_BARS).min(n_bars);
-    let cap = ext_end.saturating_sub(r0);
-    let (mut mean, mut std) = (vec![0.0; cap], vec![0.0; cap]);
-    let mut vol24 = vec![f64::NAN; cap];
-    for (j, &w) in VOL_WINDOWS.iter().enumerate() {
-        // r1 starts at bar 1, so the first full window ends at bar w; vol_24
-        // also runs on past `rows` for the forward label.
-        let end = if w == HORIZON_BARS { ext_end } else { rows.end };
-        let first = r0.max(w).min(end);
-        let k = end - first;
-        window_stats(r1, w, first..end, &mut mean[..k], &mut std[..k]);
-        for t in rows.clone() {
-            put(t, 5 + j, if t >= first { std[t - first] } else { f64::NAN });
-        }
-        if w == HORIZON_BARS {
-            vol24[first - r0..].copy_from_slice(&std[..k]);
-        }
-    }
-    for (j, series) in [(9, &c.close), (10, &c.volume)] {
-        let first = r0.max(19).min(rows.end);
-        let k = rows.end - first;
-        window_stats(series, 20, first..rows.end, &mut mean[..k], &mut std[..k]);
-        for t in rows.clone() {
-            let v = if t >= first {
-                zscore(series[t], mean[t - first], std[t - first])
-            } else {
-                f64::NAN
-            };
-            put(t, j, v);
-        }
-    }
-
-    // Wilder RSI and ATR share one pass; same recursion as `wilder_rsi` and
-    // `wilder_atr` (a unit test checks they agree bit for bit).
+    let end = if fwd_vol_24.is_some() {
+        (rows.end + HORIZON_BARS).min(n_bars)
+    } else {
+        rows.end
+    };
     let mut wilder = Wilder14::default();
-    if r0 == 0 && !rows.is_empty() {
-        put(0, 8, f64::NAN);
-        put(0, 11, f64::NAN);
-    }
-    for t in 1..rows.end {
+    for t in 1..rows.start.min(n_bars) {
         wilder.update(t, c.high[t], c.low[t], c.close[t - 1], c.close[t]);
-        if t >= r0 {
-            let (rsi, atr_rel) = wilder.rsi_atr_rel(t, c.close[t]);
-            put(t, 8, rsi);
-            put(t, 11, atr_rel);
-        }
     }
-    vol24
+    let (mut pr, mut pc, mut pv) = (Prefix::default(), Prefix::default(), Prefix::default());
+    // vol_12, vol_24, vol_72, zscore_20, vol_z_20 of the block's bars.
+    let mut cols = vec![0.0; 5 * BLOCK];
+    let (mut rsi, mut atr) = (vec![0.0; BLOCK], vec![0.0; BLOCK]);
+    let mut b0 = rows.start - rows.start % BLOCK;
+    while b0 < end {
+        let b1 = (b0 + BLOCK).min(end);
+        let lo = b0.max(rows.start);
+        let s0 = b0.saturating_sub(WARMUP_BARS - 1);
+        // The block's prefix sums start 71 bars early: the longest window.
+        pr.fill(&r1[s0..b1]);
+        pc.fill(&c.close[s0..b1]);
+        pv.fill(&c.volume[s0..b1]);
+        wilder.run(c, lo..b1.min(rows.end), &mut rsi, &mut atr);
+        let k = b1 - lo;
+        let (vols, zs) = cols.split_at_mut(3 * BLOCK);
+        let (v12, rest) = vols.split_at_mut(BLOCK);
+        let (v24, v72) = rest.split_at_mut(BLOCK);
+        let (zc, zv) = zs.split_at_mut(BLOCK);
+        let (v12, v24, v72) = (&mut v12[..k], &mut v24[..k], &mut v72[..k]);
+        let (zc, zv) = (&mut zc[..k], &mut zv[..k]);
+        for (w, col) in VOL_WINDOWS
+            .into_iter()
+            .zip([&mut *v12, &mut *v24, &mut *v72])
+        {
+            rolling_block(Rolling::Std, r1, &pr, s0, w, lo..b1, col);
+        }
+        rolling_block(Rolling::ZScore, c.close, &pc, s0, 20, lo..b1, zc);
+        rolling_block(Rolling::ZScore, c.volume, &pv, s0, 20, lo..b1, zv);
+        if let Some(f) = fwd_vol_24.as_deref_mut() {
+            let from = (rows.start + HORIZON_BARS).max(lo).min(b1);
+            f.extend_from_slice(&v24[from - lo..]);
+        }
+        let hi = b1.min(rows.end).max(lo);
+        let len = (hi - lo) * FEATURES.len();
+        out.reserve(len);
+        let tile = &mut out.spare_capacity_mut()[..len];
+        for ((i, t), row) in (0..).zip(lo..hi).zip(tile.chunks_exact_mut(FEATURES.len())) {
+            for (j, k) in LR_LAGS.into_iter().enumerate() {
+                row[j].write(if t >= k { x[t] - x[t - k] } else { f64::NAN });
+            }
+            row[5].write(v12[i]);
+            row[6].write(v24[i]);
+            row[7].write(v72[i]);
+            row[8].write(rsi[i]);
+            row[9].write(zc[i]);
+            row[10].write(zv[i]);
+            row[11].write(atr[i]);
+        }
+        // SAFETY: the loop above wrote all `len` values after the current
+        // length: `hi - lo` rows of 12 (`chunks_exact_mut` of exactly
+        // `len`), every one of the 12 written.
+        unsafe { out.set_len(out.len() + len) };
+        b0 = b1;
+    }
+}
+
+/// [`fill_features_impl`] compiled for AVX2 and FMA (same bits, faster).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn fill_features_fma(
+    c: Series<'_>,
+    x: &[f64],
+    r1: &[f64],
+    rows: Range<usize>,
+    out: &mut Vec<f64>,
+    fwd_vol_24: Option<&mut Vec<f64>>,
+) {
+    fill_features_impl(c, x, r1, rows, out, fwd_vol_24)
+}
+
+fn fill_features(
+    c: Series<'_>,
+    x: &[f64],
+    r1: &[f64],
+    rows: Range<usize>,
+    out: &mut Vec<f64>,
+    fwd_vol_24: Option<&mut Vec<f64>>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if has_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked at run time).
+        return unsafe { fill_features_fma(c, x, r1, rows, out, fwd_vol_24) };
+    }
+    fill_features_impl(c, x, r1, rows, out, fwd_vol_24)
 }
 
 /// Wilder's RSI(14) and ATR(14) advanced one bar at a time: the running
@@ -501,6 +815,20 @@ impl Wilder14 {
         }
     }
 
+    /// Advance through the bars `ts` (the state being at `ts.start - 1`),
+    /// writing `rsi_14` and `atr_14_rel` of bar `ts.start + i` to `rsi[i]`
+    /// and `atr_rel[i]`. Its own function, so the three averages stay in
+    /// registers: the loop runs at the latency of the recursion.
+    #[inline(never)]
+    fn run(&mut self, c: Series<'_>, ts: Range<usize>, rsi: &mut [f64], atr_rel: &mut [f64]) {
+        for ((t, r), a) in ts.zip(&mut rsi[..]).zip(&mut atr_rel[..]) {
+            if t >= 1 {
+                self.update(t, c.high[t], c.low[t], c.close[t - 1], c.close[t]);
+            }
+            (*r, *a) = self.rsi_atr_rel(t, c.close[t]);
+        }
+    }
+
     /// `rsi_14` and `atr_14_rel` at bar `t` with close `close`; NaN before
     /// bar 14.
     #[inline]
@@ -526,10 +854,16 @@ pub fn feature_matrix(c: &Candles) -> Array2<f64> {
     let n = [c.high.len(), c.low.len(), c.close.len(), c.volume.len()]
         .into_iter()
         .fold(c.len(), usize::min);
-    let x = c.log_close();
+    let series = Series {
+        high: &c.high[..n],
+        low: &c.low[..n],
+        close: &c.close[..n],
+        volume: &c.volume[..n],
+    };
+    let x: Vec<f64> = series.close.iter().map(|p| p.ln()).collect();
     let r1 = lagged_diff(&x, 1);
-    let mut out = vec![0.0; n * FEATURES.len()];
-    fill_features(c, &x, &r1, 0..n, &mut out);
+    let mut out = Vec::with_capacity(n * FEATURES.len());
+    fill_features(series, &x, &r1, 0..n, &mut out, None);
     // The shape matches the buffer by construction.
     Array2::from_shape_vec((n, FEATURES.len()), out).unwrap_or_default()
 }
@@ -594,13 +928,26 @@ pub fn t0_features(c: &Candles) -> Result<FeatureTable> {
     let r1 = lagged_diff(&x, 1);
     let rows = WARMUP_BARS..n_bars - HORIZON_BARS;
     let n = rows.len();
-    let mut buf = vec![0.0; n * FEATURES.len()];
-    let vol24 = fill_features(c, &x, &r1, rows.clone(), &mut buf);
+    let series = Series {
+        high: &c.high,
+        low: &c.low,
+        close: &c.close,
+        volume: &c.volume,
+    };
+    let mut buf = Vec::with_capacity(n * FEATURES.len());
+    // fwd_vol_24[t] = vol_24[t + 24]: the std of r1 over bars t+1 ..= t+24.
+    let mut fwd_vol_24 = Vec::with_capacity(n);
+    fill_features(
+        series,
+        &x,
+        &r1,
+        rows.clone(),
+        &mut buf,
+        Some(&mut fwd_vol_24),
+    );
     let features = Array2::from_shape_vec((n, FEATURES.len()), buf)
         .map_err(|e| agent_core::CoreError::InvalidData(e.to_string()))?;
     let fwd_ret_1: Vec<f64> = rows.clone().map(|t| r1[t + 1]).collect();
-    // fwd_vol_24[t] = vol_24[t + 24]: the std of r1 over bars t+1 ..= t+24.
-    let fwd_vol_24 = vol24[HORIZON_BARS..].to_vec();
     let n_train = train_rows(n);
     let (q1, q2) = cut_points(&fwd_vol_24[..n_train]);
     Ok(FeatureTable {
@@ -628,10 +975,42 @@ fn train_rows(n: usize) -> usize {
 
 fn cut_points(train: &[f64]) -> (f64, f64) {
     let mut s = train.to_vec();
-    // Selection, not a sort: O(n), and the T0 timing counts it.
-    let q1 = quantile_linear_select(&mut s, 1.0 / 3.0);
-    let q2 = quantile_linear_select(&mut s, 2.0 / 3.0);
-    (q1, q2)
+    // Selection, not a sort: O(n), and the T0 timing counts it. The second
+    // selection only searches right of the first one's pivot.
+    let m = s.len();
+    if m == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let (p1, p2) = ((1.0 / 3.0) * (m - 1) as f64, (2.0 / 3.0) * (m - 1) as f64);
+    let (i1, i2) = (p1.floor() as usize, p2.floor() as usize);
+    let (_, &mut a1, right) = s.select_nth_unstable_by(i1, f64::total_cmp);
+    let (a2, b2) = if i2 > i1 {
+        let (_, &mut a2, right2) = right.select_nth_unstable_by(i2 - i1 - 1, f64::total_cmp);
+        (
+            a2,
+            right2.iter().copied().min_by(f64::total_cmp).unwrap_or(a2),
+        )
+    } else {
+        (
+            a1,
+            right.iter().copied().min_by(f64::total_cmp).unwrap_or(a1),
+        )
+    };
+    // The order statistic after i1: i1 + 1 == i2 gives a2, else the
+    // smallest value right of i1 (all of them lie right of i1's pivot).
+    let b1 = if i1 + 1 == i2 {
+        a2
+    } else {
+        s[i1 + 1..]
+            .iter()
+            .copied()
+            .min_by(f64::total_cmp)
+            .unwrap_or(a1)
+    };
+    (
+        lerp_numpy(a1, b1, p1 - i1 as f64),
+        lerp_numpy(a2, b2, p2 - i2 as f64),
+    )
 }
 
 impl FeatureTable {
@@ -1065,12 +1444,10 @@ impl FeatureStream {
     }
 
     /// Mean and sample std of the newest `w` values of `ring`, as
-    /// `window_stats` computes them.
+    /// [`rolling_std1`] computes a window.
     fn stats(ring: &Ring, w: usize, scratch: &mut [f64]) -> (f64, f64) {
         ring.last_into(w, scratch);
-        let (mut m, mut s) = ([0.0], [0.0]);
-        window_stats(&scratch[..w], w, w - 1..w, &mut m, &mut s);
-        (m[0], s[0])
+        window_mean_std_of(&scratch[..w])
     }
 
     /// The T0 features of the newest bar ([`FEATURES`] order), NaN where a
@@ -1175,6 +1552,141 @@ mod tests {
         }
     }
 
+    /// Mean and sample std of a window, two-pass in plain f64 (the SPEC's
+    /// recommended numerics): the reference for the prefix-sum windows.
+    fn two_pass_reference(s: &[f64]) -> (f64, f64) {
+        let n = s.len() as f64;
+        let m = s.iter().sum::<f64>() / n;
+        let ss: f64 = s.iter().map(|v| (v - m) * (v - m)).sum();
+        (m, (ss / (n - 1.0)).sqrt())
+    }
+
+    /// Price levels with moves far smaller than the level (where a plain
+    /// running variance cancels), constant runs and a run alternating by
+    /// one cent, over several blocks.
+    fn price_like(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| match i {
+                500..540 => 61_234.5,
+                1500..1530 => 60_000.0 + (i % 2) as f64 * 0.01,
+                _ => 60_000.0 + (i as f64 * 0.37).sin() * 50.0 + (i % 7) as f64 * 1e-3,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rolling_windows_match_two_pass_on_price_levels_across_blocks() {
+        let x = price_like(2 * BLOCK + 300);
+        for w in [2, 12, 20, 72, 100] {
+            let (m, sd, z) = (
+                rolling_mean(&x, w),
+                rolling_std1(&x, w),
+                rolling_zscore(&x, w),
+            );
+            assert!(m[..w - 1].iter().chain(&sd[..w - 1]).all(|v| v.is_nan()));
+            for t in w - 1..x.len() {
+                let win = &x[t + 1 - w..=t];
+                let (rm, rsd) = two_pass_reference(win);
+                // The reference sums sequentially: its own error grows with w.
+                assert!((m[t] - rm).abs() <= 2e-14 * rm, "mean w={w} t={t}");
+                if win.iter().all(|&v| v == win[0]) {
+                    assert_eq!((sd[t], z[t], m[t]), (0.0, 0.0, win[0]), "w={w} t={t}");
+                    continue;
+                }
+                assert!(
+                    (sd[t] - rsd).abs() <= 1e-12 * rsd,
+                    "std w={w} t={t}: {} vs {rsd}",
+                    sd[t]
+                );
+                let rz = (x[t] - rm) / rsd;
+                assert!(
+                    (z[t] - rz).abs() <= 1e-9 * (1.0 + rz.abs()),
+                    "z w={w} t={t}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unusable_values_make_only_the_windows_holding_them_nan() {
+        let mut x = price_like(2 * BLOCK + 300);
+        let bad = [(1100, f64::NAN), (2000, f64::INFINITY), (2100, -1e200)];
+        for (i, v) in bad {
+            x[i] = v;
+        }
+        let w = 24;
+        let (m, sd, z) = (
+            rolling_mean(&x, w),
+            rolling_std1(&x, w),
+            rolling_zscore(&x, w),
+        );
+        for t in w - 1..x.len() {
+            let holds_bad = bad.iter().any(|&(i, _)| (t + 1 - w..=t).contains(&i));
+            if holds_bad {
+                assert!(m[t].is_nan() && sd[t].is_nan() && z[t].is_nan(), "t={t}");
+            } else {
+                let (rm, rsd) = two_pass_reference(&x[t + 1 - w..=t]);
+                assert!((m[t] - rm).abs() <= 1e-14 * rm, "t={t}");
+                assert!((sd[t] - rsd).abs() <= 1e-12 * rsd, "t={t}");
+            }
+        }
+    }
+
+    /// The AVX2 + FMA build and the portable build (where `mul_add` is a
+    /// library call) must agree bit for bit.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn fma_and_portable_builds_give_the_same_bits() {
+        if !has_fma() {
+            return;
+        }
+        let x = price_like(2 * BLOCK + 300);
+        for what in [Rolling::Mean, Rolling::Std, Rolling::ZScore] {
+            let (a, b) = (rolling(what, &x, 20), rolling_impl(what, &x, 20));
+            assert!(
+                a.iter().zip(&b).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{what:?}"
+            );
+        }
+        let c = series_candles(1500);
+        let x = c.log_close();
+        let r1 = lagged_diff(&x, 1);
+        let s = Series {
+            high: &c.high,
+            low: &c.low,
+            close: &c.close,
+            volume: &c.volume,
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (mut fa, mut fb) = (Vec::new(), Vec::new());
+        fill_features(s, &x, &r1, 72..1400, &mut a, Some(&mut fa));
+        fill_features_impl(s, &x, &r1, 72..1400, &mut b, Some(&mut fb));
+        assert_eq!(a.len(), (1400 - 72) * FEATURES.len());
+        assert_eq!(fa.len(), 1400 - 72);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a), bits(&b));
+        assert_eq!(bits(&fa), bits(&fb));
+        for win in x[1..].windows(24).step_by(37) {
+            let (a, b) = (window_mean_std_of(win), window_mean_std_of_impl(win));
+            assert_eq!(
+                (a.0.to_bits(), a.1.to_bits()),
+                (b.0.to_bits(), b.1.to_bits())
+            );
+        }
+    }
+
+    fn series_candles(n: i64) -> Candles {
+        let mut c = Candles::default();
+        let mut p = 100.0f64;
+        for i in 0..n {
+            let o = p;
+            p *= 1.0 + 0.01 * ((i * 7919 % 113) as f64 / 56.0 - 1.0);
+            let (h, l) = (o.max(p) * 1.003, o.min(p) * 0.996);
+            c.push(1_600_000_000_000 + i * 60_000, o, h, l, p, (i % 17) as f64);
+        }
+        c
+    }
+
     #[test]
     fn constant_window_has_zero_std_and_zero_zscore() {
         let x = vec![0.1; 30];
@@ -1195,14 +1707,7 @@ mod tests {
 
     #[test]
     fn feature_matrix_columns_equal_the_public_building_blocks() {
-        let mut c = Candles::default();
-        let mut p = 100.0f64;
-        for i in 0..300i64 {
-            let o = p;
-            p *= 1.0 + 0.01 * ((i * 7919 % 113) as f64 / 56.0 - 1.0);
-            let (h, l) = (o.max(p) * 1.003, o.min(p) * 0.996);
-            c.push(1_600_000_000_000 + i * 60_000, o, h, l, p, (i % 17) as f64);
-        }
+        let c = series_candles(300);
         let m = feature_matrix(&c);
         let r1 = log_returns(&c.close);
         let x = c.log_close();

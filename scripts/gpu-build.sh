@@ -71,7 +71,17 @@ cargo build --release -p cointrainer-trainer --features tch --bin cointrainer \
 cargo bench -p cointrainer --bench devices --features tch --no-run \
   --message-format=json-render-diagnostics | pick devices=devices:bench
 
-strip "$out"/*
+strip "$out"/cointrainer "$out"/devices "$out"/*-lib "$out"/*-backends
 "$venv/bin/python" -c 'import torch; print(torch.__version__)' > "$out/torch-version"
+
+# T4 and T6 side by side on the GPU: their datasets, and the peer libraries a
+# PyTorch image may lack (stable-baselines3 and gymnasium are pure Python).
+shared="${COINTRAINER_SHARED_DIR:-../shared}"
+mkdir -p "$out/datasets" "$out/wheels"
+for f in features_btc_1h.csv strategy_returns_btc_1h.csv; do
+  cp "$shared/bench/datasets/$f" "$out/datasets/"
+done
+"$venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+  -d "$out/wheels" stable-baselines3==2.9.2 gymnasium==1.4.0 farama-notifications==0.0.6
 du -sh "$out"
 ls -l "$out"

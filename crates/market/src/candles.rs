@@ -162,6 +162,9 @@ impl Candles {
                 });
             }
         }
+        if self.all_rows_valid() {
+            return Ok(());
+        }
         for i in 0..n {
             let prev = if i > 0 { Some(self.ts[i - 1]) } else { None };
             check_row(
@@ -179,6 +182,30 @@ impl Candles {
             )?;
         }
         Ok(())
+    }
+}
+
+impl Candles {
+    /// Whether every row passes [`check_row`], in one branch-free pass (the
+    /// compiler vectorises it): valid candles, the common case, skip the
+    /// row-by-row checks that exist to name the first error.
+    fn all_rows_valid(&self) -> bool {
+        let n = self.ts.len();
+        let (ts, open, high) = (&self.ts[..n], &self.open[..n], &self.high[..n]);
+        let (low, close, volume) = (&self.low[..n], &self.close[..n], &self.volume[..n]);
+        let mut ok = true;
+        for i in 0..n {
+            let (o, h, l, c, v) = (open[i], high[i], low[i], close[i], volume[i]);
+            // Comparisons with NaN are false; infinite prices fail `< INF`.
+            ok &= l > 0.0 && h < f64::INFINITY && l <= h;
+            ok &= l <= o && o <= h && l <= c && c <= h;
+            ok &= (0.0..f64::INFINITY).contains(&v);
+        }
+        ok &= ts.first().is_none_or(|&t| t >= MIN_TIMESTAMP_MS);
+        for p in ts.windows(2) {
+            ok &= p[0] < p[1];
+        }
+        ok
     }
 }
 
@@ -379,5 +406,56 @@ mod tests {
         c.high[1] = 0.5;
         let e = c.validate("mem").unwrap_err().to_string();
         assert!(e.contains("mem line 3"), "{e}");
+    }
+
+    #[test]
+    fn validate_fast_pass_accepts_exactly_what_the_row_checks_accept() {
+        let t0 = 1_600_000_000_000;
+        let ts: Vec<i64> = (0..40).map(|i| t0 + i * 60_000).collect();
+        let good = || {
+            let mut c = Candles::default();
+            for (i, &t) in ts.iter().enumerate() {
+                let p = 100.0 + i as f64;
+                c.push(t, p, p + 2.0, p - 2.0, p + 1.0, 3.0);
+            }
+            c
+        };
+        assert!(good().all_rows_valid());
+        good().validate("mem").unwrap();
+        type Edit = fn(&mut Candles, usize);
+        let edits: [(&str, Edit); 16] = [
+            ("open NaN", |c, i| c.open[i] = f64::NAN),
+            ("high inf", |c, i| c.high[i] = f64::INFINITY),
+            ("low -inf", |c, i| c.low[i] = f64::NEG_INFINITY),
+            ("close NaN", |c, i| c.close[i] = f64::NAN),
+            ("volume inf", |c, i| c.volume[i] = f64::INFINITY),
+            ("volume NaN", |c, i| c.volume[i] = f64::NAN),
+            ("volume < 0", |c, i| c.volume[i] = -1.0),
+            ("low 0", |c, i| c.low[i] = 0.0),
+            ("all prices 0", |c, i| {
+                (c.open[i], c.high[i], c.low[i], c.close[i]) = (0.0, 0.0, 0.0, 0.0)
+            }),
+            ("high < low", |c, i| c.high[i] = c.low[i] - 1.0),
+            ("open > high", |c, i| c.open[i] = c.high[i] + 1.0),
+            ("close < low", |c, i| c.close[i] = c.low[i] - 1.0),
+            ("timestamp in seconds", |c, i| c.ts[i] /= 1000),
+            ("duplicate timestamp", |c, i| {
+                c.ts[i] = c.ts[i.saturating_sub(1)]
+            }),
+            ("unsorted", |c, i| c.ts[i] -= 120_000),
+            ("first row only", |c, i| {
+                if i == 0 {
+                    c.close[0] = -1.0
+                }
+            }),
+        ];
+        for (what, edit) in edits {
+            for i in [0, 17, 39] {
+                let mut c = good();
+                edit(&mut c, i);
+                let rows_ok = c.validate("mem").is_ok();
+                assert_eq!(c.all_rows_valid(), rows_ok, "{what} at row {i}");
+            }
+        }
     }
 }

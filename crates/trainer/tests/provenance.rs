@@ -203,6 +203,7 @@ fn a_scheduled_job_trains_on_the_candles_dir_under_the_files_symbol() {
         None,
         false,
         None,
+        Default::default(),
     );
     assert!(line.contains("promoted"), "{line}");
     let cur = app

@@ -1,10 +1,11 @@
 //! The few numeric kernels the native CPU path needs: a checked wrapper over
-//! the `gemm` crate (the same matrix multiply burn's `flex` backend uses) and
-//! vectorisable `exp`/`sigmoid`/`tanh` over slices.
+//! the `gemm` crate (the same matrix multiply burn's `flex` backend uses), a
+//! register-blocked AVX2+FMA product for the LSTM's shapes, and the LSTM cell
+//! with branch-free `exp`/`sigmoid`/`tanh`.
 //!
-//! The element-wise kernels are compiled twice, once for baseline x86-64 and
-//! once with AVX2+FMA, and picked at run time, so a portable binary still gets
-//! 8-wide SIMD on the machines that have it (no `target-cpu=native` needed).
+//! The SIMD versions are picked at run time when the CPU has AVX2+FMA, so a
+//! portable binary still gets 8-wide SIMD on the machines that have it (no
+//! `target-cpu=native` needed); other CPUs run the scalar code.
 
 /// A read-only matrix view: element `(i, j)` is `data[i * rs + j * cs]`.
 #[derive(Clone, Copy)]
@@ -176,6 +177,211 @@ pub(crate) fn gemm_rb(
 mod avx2 {
     use std::arch::x86_64::*;
 
+    /// `e^x` of `N` vectors of 8 lanes, the same Cephes polynomial as
+    /// [`super::exp`] with fused multiply-adds. Each step is applied to all
+    /// `N` vectors before the next, so `N` independent dependency chains
+    /// interleave (one chain alone is latency-bound).
+    ///
+    /// Plain loops, no closures: a closure would not inherit the enabled
+    /// features, and the intrinsics inside it would become calls.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn exp_n<const N: usize>(mut x: [__m256; N]) -> [__m256; N] {
+        use super::{LN2_HI, LN2_LO, LOG2E, ROUND_MAGIC};
+        let lo = _mm256_set1_ps(-87.0);
+        let hi = _mm256_set1_ps(88.0);
+        let log2e = _mm256_set1_ps(LOG2E);
+        let magic = _mm256_set1_ps(ROUND_MAGIC);
+        let (ln2_hi, ln2_lo) = (_mm256_set1_ps(LN2_HI), _mm256_set1_ps(LN2_LO));
+        let mut z = [_mm256_setzero_ps(); N];
+        let mut r = [_mm256_setzero_ps(); N];
+        for k in 0..N {
+            x[k] = _mm256_min_ps(_mm256_max_ps(x[k], lo), hi);
+            z[k] = _mm256_fmadd_ps(x[k], log2e, magic);
+            let n = _mm256_sub_ps(z[k], magic);
+            r[k] = _mm256_fnmadd_ps(n, ln2_hi, x[k]);
+            r[k] = _mm256_fnmadd_ps(n, ln2_lo, r[k]);
+        }
+        let mut p = [_mm256_set1_ps(1.987_569_1e-4); N];
+        for c in [
+            1.398_2e-3,
+            8.333_452e-3,
+            4.166_579_6e-2,
+            1.666_666_5e-1,
+            0.5,
+        ] {
+            let c = _mm256_set1_ps(c);
+            for k in 0..N {
+                p[k] = _mm256_fmadd_ps(p[k], r[k], c);
+            }
+        }
+        let one = _mm256_set1_ps(1.0);
+        // 2^n from the integer sitting in z's mantissa.
+        let bias = _mm256_set1_epi32(127i32.wrapping_sub(ROUND_MAGIC.to_bits() as i32));
+        for k in 0..N {
+            let y = _mm256_fmadd_ps(_mm256_mul_ps(p[k], r[k]), r[k], _mm256_add_ps(r[k], one));
+            let e = _mm256_add_epi32(_mm256_castps_si256(z[k]), bias);
+            x[k] = _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32::<23>(e)));
+        }
+        x
+    }
+
+    /// `1 / (1 + e^-x)` of `N` vectors.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn sigmoid_n<const N: usize>(mut x: [__m256; N]) -> [__m256; N] {
+        let one = _mm256_set1_ps(1.0);
+        for v in &mut x {
+            *v = _mm256_sub_ps(_mm256_setzero_ps(), *v);
+        }
+        // SAFETY: same features as this function.
+        let mut e = unsafe { exp_n(x) };
+        for v in &mut e {
+            *v = _mm256_div_ps(one, _mm256_add_ps(one, *v));
+        }
+        e
+    }
+
+    /// `tanh x = 2 / (1 + e^-2x) - 1` of `N` vectors.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn tanh_n<const N: usize>(mut x: [__m256; N]) -> [__m256; N] {
+        let one = _mm256_set1_ps(1.0);
+        let two = _mm256_set1_ps(2.0);
+        let m2 = _mm256_set1_ps(-2.0);
+        for v in &mut x {
+            *v = _mm256_mul_ps(*v, m2);
+        }
+        // SAFETY: same features as this function.
+        let mut e = unsafe { exp_n(x) };
+        for v in &mut e {
+            *v = _mm256_sub_ps(_mm256_div_ps(two, _mm256_add_ps(one, *v)), one);
+        }
+        e
+    }
+
+    /// `p[j] = act(p[j])` for `j < len` (a multiple of 8): the logistic
+    /// function, or tanh when `TANH`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn activate<const TANH: bool>(p: *mut f32, len: usize) {
+        // SAFETY: the caller guarantees `p[..len]` is valid and `len % 8 == 0`.
+        unsafe {
+            let mut j = 0;
+            while j + 32 <= len {
+                let mut v = [_mm256_setzero_ps(); 4];
+                for (k, v) in v.iter_mut().enumerate() {
+                    *v = _mm256_loadu_ps(p.add(j + 8 * k));
+                }
+                let a = if TANH { tanh_n(v) } else { sigmoid_n(v) };
+                for (k, a) in a.iter().enumerate() {
+                    _mm256_storeu_ps(p.add(j + 8 * k), *a);
+                }
+                j += 32;
+            }
+            while j < len {
+                let v = [_mm256_loadu_ps(p.add(j))];
+                let [a] = if TANH { tanh_n(v) } else { sigmoid_n(v) };
+                _mm256_storeu_ps(p.add(j), a);
+                j += 8;
+            }
+        }
+    }
+
+    /// Cell update of units `j..j + 8N` of one row from its gate activations
+    /// `g` (`[i f g o]`, `hs` each): `c = f c_prev + i g`, `tc = tanh c`,
+    /// `h = o tc`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn cell_update<const N: usize>(
+        g: *const f32,
+        cp: *const f32,
+        c: *mut f32,
+        tc: *mut f32,
+        h: *mut f32,
+        j: usize,
+        hs: usize,
+    ) {
+        // SAFETY: the caller guarantees units j..j + 8N are inside the row.
+        unsafe {
+            let mut cv = [_mm256_setzero_ps(); N];
+            for (k, cv) in cv.iter_mut().enumerate() {
+                let u = j + 8 * k;
+                *cv = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(g.add(hs + u)),
+                    _mm256_loadu_ps(cp.add(u)),
+                    _mm256_mul_ps(
+                        _mm256_loadu_ps(g.add(u)),
+                        _mm256_loadu_ps(g.add(2 * hs + u)),
+                    ),
+                );
+            }
+            let t = tanh_n(cv);
+            for k in 0..N {
+                let u = j + 8 * k;
+                _mm256_storeu_ps(c.add(u), cv[k]);
+                _mm256_storeu_ps(tc.add(u), t[k]);
+                _mm256_storeu_ps(
+                    h.add(u),
+                    _mm256_mul_ps(_mm256_loadu_ps(g.add(3 * hs + u)), t[k]),
+                );
+            }
+        }
+    }
+
+    /// See [`super::cell_forward`]; sizes checked by the caller.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn cell_forward(
+        gates: &mut [f32],
+        c_prev: &[f32],
+        c: &mut [f32],
+        tc: &mut [f32],
+        h: &mut [f32],
+        ldh: usize,
+        hs: usize,
+    ) {
+        let rows = gates.len() / (4 * hs);
+        if !hs.is_multiple_of(8) {
+            for r in 0..rows {
+                super::cell_forward_row(
+                    &mut gates[r * 4 * hs..(r + 1) * 4 * hs],
+                    &c_prev[r * hs..(r + 1) * hs],
+                    &mut c[r * hs..(r + 1) * hs],
+                    &mut tc[r * hs..(r + 1) * hs],
+                    &mut h[r * ldh..r * ldh + hs],
+                    0,
+                );
+            }
+            return;
+        }
+        // Two passes per row: every gate activation first, then the cell
+        // update, each over several vectors at once.
+        for r in 0..rows {
+            let g = gates[r * 4 * hs..(r + 1) * 4 * hs].as_mut_ptr();
+            let cp = c_prev[r * hs..(r + 1) * hs].as_ptr();
+            let cr = c[r * hs..(r + 1) * hs].as_mut_ptr();
+            let tr = tc[r * hs..(r + 1) * hs].as_mut_ptr();
+            let hr = h[r * ldh..r * ldh + hs].as_mut_ptr();
+            // SAFETY: hs % 8 == 0; the pointers address rows of hs (4 hs for
+            // the gates) elements, just sliced from the buffers.
+            unsafe {
+                activate::<false>(g, 2 * hs);
+                activate::<true>(g.add(2 * hs), hs);
+                activate::<false>(g.add(3 * hs), hs);
+                let mut j = 0;
+                while j + 32 <= hs {
+                    cell_update::<4>(g, cp, cr, tr, hr, j, hs);
+                    j += 32;
+                }
+                while j < hs {
+                    cell_update::<1>(g, cp, cr, tr, hr, j, hs);
+                    j += 8;
+                }
+            }
+        }
+    }
+
     /// See [`super::gemm_rb`]; `n % 16 == 0`, extents checked by the caller.
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::too_many_arguments)]
@@ -338,43 +544,79 @@ macro_rules! simd_dispatch {
     };
 }
 
-simd_dispatch! {
-    /// LSTM cell forward for one time step, in place over `gates`
-    /// (`rows x 4H`, pre-activations `[i f g o]` on entry, activations on
-    /// exit). Writes `c` (new cell), `tc` (tanh of it) and `h` (new hidden).
-    fn cell_forward(
-        gates: &mut [f32],
-        c_prev: &[f32],
-        c: &mut [f32],
-        tc: &mut [f32],
-        h: &mut [f32],
-        hidden: usize,
-    ) {
-        let hs = hidden;
-        for (r, g) in gates.chunks_exact_mut(4 * hs).enumerate() {
-            let (ig, rest) = g.split_at_mut(hs);
-            let (fg, rest) = rest.split_at_mut(hs);
-            let (gg, og) = rest.split_at_mut(hs);
-            let cp = &c_prev[r * hs..(r + 1) * hs];
-            let cr = &mut c[r * hs..(r + 1) * hs];
-            let tr = &mut tc[r * hs..(r + 1) * hs];
-            let hr = &mut h[r * hs..(r + 1) * hs];
-            for j in 0..hs {
-                let i = sigmoid(ig[j]);
-                let f = sigmoid(fg[j]);
-                let gv = tanh(gg[j]);
-                let o = sigmoid(og[j]);
-                let cv = f * cp[j] + i * gv;
-                let t = tanh(cv);
-                ig[j] = i;
-                fg[j] = f;
-                gg[j] = gv;
-                og[j] = o;
-                cr[j] = cv;
-                tr[j] = t;
-                hr[j] = o * t;
-            }
+/// LSTM cell forward for one time step, in place over `gates` (`rows x 4H`,
+/// pre-activations `[i f g o]` on entry, activations on exit). Writes `c`
+/// (new cell), `tc` (tanh of it) and `h` (new hidden, row stride `ldh`).
+pub(crate) fn cell_forward(
+    gates: &mut [f32],
+    c_prev: &[f32],
+    c: &mut [f32],
+    tc: &mut [f32],
+    h: &mut [f32],
+    ldh: usize,
+    hidden: usize,
+) {
+    let rows = gates.len() / (4 * hidden.max(1));
+    assert!(
+        hidden > 0
+            && gates.len() == rows * 4 * hidden
+            && c_prev.len() >= rows * hidden
+            && c.len() >= rows * hidden
+            && tc.len() >= rows * hidden
+            && ldh >= hidden
+            && (rows == 0 || h.len() >= (rows - 1) * ldh + hidden),
+        "cell_forward: buffer sizes"
+    );
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            unsafe { avx2::cell_forward(gates, c_prev, c, tc, h, ldh, hidden) };
+            return;
         }
+    }
+    for r in 0..rows {
+        cell_forward_row(
+            &mut gates[r * 4 * hidden..(r + 1) * 4 * hidden],
+            &c_prev[r * hidden..(r + 1) * hidden],
+            &mut c[r * hidden..(r + 1) * hidden],
+            &mut tc[r * hidden..(r + 1) * hidden],
+            &mut h[r * ldh..r * ldh + hidden],
+            0,
+        );
+    }
+}
+
+/// Scalar cell forward of one row from unit `from` on (the SIMD path's tail
+/// and the portable path).
+#[inline(always)]
+fn cell_forward_row(
+    g: &mut [f32],
+    cp: &[f32],
+    cr: &mut [f32],
+    tr: &mut [f32],
+    hr: &mut [f32],
+    from: usize,
+) {
+    let hs = cp.len();
+    let (ig, rest) = g.split_at_mut(hs);
+    let (fg, rest) = rest.split_at_mut(hs);
+    let (gg, og) = rest.split_at_mut(hs);
+    for j in from..hs {
+        let i = sigmoid(ig[j]);
+        let f = sigmoid(fg[j]);
+        let gv = tanh(gg[j]);
+        let o = sigmoid(og[j]);
+        let cv = f * cp[j] + i * gv;
+        let t = tanh(cv);
+        ig[j] = i;
+        fg[j] = f;
+        gg[j] = gv;
+        og[j] = o;
+        cr[j] = cv;
+        tr[j] = t;
+        hr[j] = o * t;
     }
 }
 
@@ -493,6 +735,49 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn simd_cell_forward_matches_the_scalar_cell() {
+        let mut rng = agent_core::SplitMix64::new(9);
+        // 64 units: the 4-vector path; 40: the 1-vector tail; 12: scalar rows.
+        for hs in [64usize, 40, 12] {
+            let (rows, ldh) = (5usize, hs + 7);
+            let gates: Vec<f32> = (0..rows * 4 * hs)
+                .map(|_| 4.0 * rng.next_normal() as f32)
+                .collect();
+            let cp: Vec<f32> = (0..rows * hs).map(|_| rng.next_normal() as f32).collect();
+            let mut g = gates.clone();
+            let (mut c, mut tc) = (vec![0.0; rows * hs], vec![0.0; rows * hs]);
+            let mut h = vec![7.0f32; rows * ldh];
+            cell_forward(&mut g, &cp, &mut c, &mut tc, &mut h, ldh, hs);
+            for r in 0..rows {
+                let mut gw = gates[r * 4 * hs..(r + 1) * 4 * hs].to_vec();
+                let (mut cw, mut tw, mut hw) = (vec![0.0; hs], vec![0.0; hs], vec![0.0; hs]);
+                cell_forward_row(
+                    &mut gw,
+                    &cp[r * hs..(r + 1) * hs],
+                    &mut cw,
+                    &mut tw,
+                    &mut hw,
+                    0,
+                );
+                let close = |a: &[f32], b: &[f32]| {
+                    a.iter()
+                        .zip(b)
+                        .all(|(x, y)| (x - y).abs() <= 4e-7 * (1.0 + y.abs()))
+                };
+                assert!(
+                    close(&g[r * 4 * hs..(r + 1) * 4 * hs], &gw),
+                    "gates, hs {hs}"
+                );
+                assert!(close(&c[r * hs..(r + 1) * hs], &cw), "c, hs {hs}");
+                assert!(close(&tc[r * hs..(r + 1) * hs], &tw), "tanh c, hs {hs}");
+                assert!(close(&h[r * ldh..r * ldh + hs], &hw), "h, hs {hs}");
+                // The gap between rows of a strided h is left alone.
+                assert!(h[r * ldh + hs..(r + 1) * ldh].iter().all(|&v| v == 7.0));
             }
         }
     }

@@ -333,7 +333,7 @@ pub(crate) fn step_one(
             Mat::t(w.weight_hh(l), hs),
         );
         let cl = &mut c[l * hs..(l + 1) * hs];
-        cell_forward(gates, cl, c_new, tc, h_new, hs);
+        cell_forward(gates, cl, c_new, tc, h_new, hs, hs);
         cl.copy_from_slice(c_new);
         hl.copy_from_slice(h_new);
     }

@@ -1,12 +1,13 @@
 //! Forward pass and back-propagation through time for the LSTM + linear head,
 //! in plain f32 on the CPU.
 //!
-//! Layout is time-major (`[T, B, features]`), so every time step is one
-//! contiguous `B x n` block. Per layer the input projection of all steps is
-//! one matrix product (`X W_ih^T + b`); inside the recurrence only the fused
-//! four-gate product `h_{t-1} W_hh^T` remains. Backward mirrors that: one
-//! `dG_t W_hh` product per step, then the weight gradients of all steps in
-//! one product each (`dG^T H_prev`, `dG^T X`).
+//! Layout is time-major: step `s` of a layer is one contiguous `B x kz` block
+//! of `z`, each row `[x_s, 1, h_{s-1}]` (`kz = in + 1 + H`). The weights are
+//! packed once per pass into one `kz x 4H` matrix `[W_ih^T; b_ih + b_hh;
+//! W_hh^T]`, so each step's gate pre-activations are a single product
+//! `z_s Wz` (the constant 1 carries the bias). Backward mirrors that: per step
+//! one `dG_s W_hh` product for the recurrence and one `z_s^T dG_s` that
+//! accumulates the gradients of `W_ih`, both biases and `W_hh` at once.
 
 use super::kernels::{Mat, cell_backward, cell_forward, gemm, gemm_rb};
 use crate::weights::{Dims, LstmWeights};
@@ -15,9 +16,11 @@ use agent_core::SplitMix64;
 /// Activations of one layer kept for the backward pass.
 #[derive(Default, Debug, Clone)]
 struct LayerCache {
-    /// The layer's input, `[T, B, in]` (after dropout for layers above 0).
-    x: Vec<f32>,
-    /// Dropout mask (already scaled by `1/(1-p)`) applied to `x`, if any.
+    /// `[T+1, B, kz]`: rows `[x_s, 1, h_{s-1}]` for steps `s < T` (the input
+    /// after dropout for layers above 0; `h_{-1} = 0`), and `h_{T-1}` in the
+    /// hidden part of block `T`.
+    z: Vec<f32>,
+    /// Dropout mask (already scaled by `1/(1-p)`) applied to the input, if any.
     mask: Vec<f32>,
     /// Gate activations `[T, B, 4H]`; gradients after `backward`.
     gates: Vec<f32>,
@@ -25,8 +28,6 @@ struct LayerCache {
     c: Vec<f32>,
     /// `tanh(c_t)`, `[T, B, H]`.
     tc: Vec<f32>,
-    /// Hidden states `[T+1, B, H]`, entry 0 the zero initial state.
-    h: Vec<f32>,
 }
 
 /// Reusable buffers for one shard of a batch; sized on first use.
@@ -42,18 +43,23 @@ pub(crate) struct Workspace {
     dh: Vec<f32>,
     dc: Vec<f32>,
     dseq: Vec<f32>,
-    /// `W^T` of the current layer, packed row-major once per pass.
-    packed_ih: Vec<f32>,
-    packed_hh: Vec<f32>,
+    /// The current layer's `[W_ih^T; b_ih + b_hh; W_hh^T]`, row-major
+    /// `kz x 4H`, packed once per pass.
+    packed: Vec<f32>,
+    /// Gradient of the packed matrix, `kz x 4H`, during backward.
+    dpacked: Vec<f32>,
 }
 
-/// Row-major transpose of a row-major `rows x cols` matrix into `out`.
-fn transpose_into(src: &[f32], rows: usize, cols: usize, out: &mut Vec<f32>) {
-    out.clear();
-    out.resize(rows * cols, 0.0);
+/// Width of a layer's `z` rows: input, the constant 1, hidden state.
+fn z_width(n_in: usize, hs: usize) -> usize {
+    n_in + 1 + hs
+}
+
+/// `out += src^T` for a row-major `rows x cols` `src` (`out` is `cols x rows`).
+fn transpose_add(src: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     for (r, row) in src.chunks_exact(cols).enumerate().take(rows) {
         for (c, &v) in row.iter().enumerate() {
-            out[c * rows + r] = v;
+            out[c * rows + r] += v;
         }
     }
 }
@@ -91,106 +97,103 @@ impl Workspace {
         self.layers.resize_with(d.num_layers, LayerCache::default);
         for l in 0..d.num_layers {
             let n_in = d.layer_input(l);
-            // Layer input: the batch for layer 0, the previous layer's output
-            // (hidden states 1..=T) after dropout otherwise.
+            let kz = z_width(n_in, hs);
             let (done, rest) = self.layers.split_at_mut(l);
             let cache = &mut rest[0];
-            resize(&mut cache.x, t * b * n_in);
+            resize(&mut cache.z, (t + 1) * b * kz);
+            // Layer input: the batch for layer 0, the previous layer's output
+            // (hidden states of steps 0..T) after dropout otherwise.
             if l == 0 {
-                cache.x.copy_from_slice(x);
+                for (row, xr) in cache.z.chunks_exact_mut(kz).zip(x.chunks_exact(n_in)) {
+                    row[..n_in].copy_from_slice(xr);
+                }
                 cache.mask.clear();
             } else {
-                let below = &done[l - 1].h[b * hs..];
-                cache.x.copy_from_slice(below);
+                let kb = z_width(d.layer_input(l - 1), hs);
+                let below = &done[l - 1].z[b * kb..];
+                for (row, br) in cache.z.chunks_exact_mut(kz).zip(below.chunks_exact(kb)) {
+                    row[..n_in].copy_from_slice(&br[kb - hs..]);
+                }
                 match dropout.as_mut() {
                     Some(dr) if dr.p > 0.0 => {
                         resize(&mut cache.mask, t * b * n_in);
                         let keep = 1.0 - dr.p;
                         let scale = 1.0 / keep;
-                        for (m, v) in cache.mask.iter_mut().zip(cache.x.iter_mut()) {
-                            *m = if (dr.rng.next_f64() as f32) < keep {
-                                scale
-                            } else {
-                                0.0
-                            };
-                            *v *= *m;
+                        for (m, v) in cache
+                            .mask
+                            .chunks_exact_mut(n_in)
+                            .zip(cache.z.chunks_exact_mut(kz))
+                        {
+                            for (m, v) in m.iter_mut().zip(&mut v[..n_in]) {
+                                *m = if (dr.rng.next_f64() as f32) < keep {
+                                    scale
+                                } else {
+                                    0.0
+                                };
+                                *v *= *m;
+                            }
                         }
                     }
                     _ => cache.mask.clear(),
                 }
             }
+            for row in cache.z.chunks_exact_mut(kz) {
+                row[n_in] = 1.0;
+            }
+            cache.z[n_in + 1..b * kz]
+                .chunks_mut(kz)
+                .for_each(|h0| h0[..hs].fill(0.0));
             resize(&mut cache.gates, t * b * g4);
             resize(&mut cache.c, (t + 1) * b * hs);
             resize(&mut cache.tc, t * b * hs);
-            resize(&mut cache.h, (t + 1) * b * hs);
-            // Per step, everything stays in L2: gates = b + x_t W_ih^T +
-            // h_{t-1} W_hh^T with both weights packed (transposed) once per pass.
-            transpose_into(w.weight_ih(l), g4, n_in, &mut self.packed_ih);
-            transpose_into(w.weight_hh(l), g4, hs, &mut self.packed_hh);
-            let (bi, bh) = (w.bias_ih(l), w.bias_hh(l));
-            let bias: Vec<f32> = bi.iter().zip(bh).map(|(a, b)| a + b).collect();
+            pack_layer(w, l, n_in, &mut self.packed);
             cache.c[..b * hs].fill(0.0);
-            cache.h[..b * hs].fill(0.0);
             for s in 0..t {
                 let g = &mut cache.gates[s * b * g4..(s + 1) * b * g4];
-                for row in g.chunks_exact_mut(g4) {
-                    row.copy_from_slice(&bias);
-                }
-                let x_t = &cache.x[s * b * n_in..(s + 1) * b * n_in];
+                let (z_done, z_next) = cache.z.split_at_mut((s + 1) * b * kz);
+                // Step 0's hidden state is zero: only the input and bias rows count.
+                let k = if s == 0 { n_in + 1 } else { kz };
                 gemm_rb(
                     b,
                     g4,
-                    n_in,
+                    k,
                     g,
                     g4,
-                    true,
-                    Mat::rows(x_t, n_in),
-                    &self.packed_ih,
+                    false,
+                    Mat::rows(&z_done[s * b * kz..], kz),
+                    &self.packed,
                     g4,
                 );
-                let (h_prev, h_next) = cache.h.split_at_mut((s + 1) * b * hs);
-                let h_prev = &h_prev[s * b * hs..];
-                if s > 0 {
-                    gemm_rb(
-                        b,
-                        g4,
-                        hs,
-                        g,
-                        g4,
-                        true,
-                        Mat::rows(h_prev, hs),
-                        &self.packed_hh,
-                        g4,
-                    );
-                }
                 let (c_prev, c_next) = cache.c.split_at_mut((s + 1) * b * hs);
                 cell_forward(
                     g,
                     &c_prev[s * b * hs..],
                     &mut c_next[..b * hs],
                     &mut cache.tc[s * b * hs..(s + 1) * b * hs],
-                    &mut h_next[..b * hs],
+                    &mut z_next[n_in + 1..b * kz],
+                    kz,
                     hs,
                 );
             }
         }
         // Head on the last step's hidden state of the top layer.
         let k = d.n_outputs;
-        resize(&mut self.y, b * k);
-        for row in self.y.chunks_exact_mut(k) {
+        let mut y = std::mem::take(&mut self.y);
+        resize(&mut y, b * k);
+        for row in y.chunks_exact_mut(k) {
             row.copy_from_slice(w.head_bias());
         }
-        let top = &self.layers[d.num_layers - 1].h[t * b * hs..];
         gemm(
             b,
             k,
             hs,
-            &mut self.y,
+            &mut y,
             k,
             true,
-            Mat::rows(top, hs),
+            self.top(&d),
             Mat::t(w.head_weight(), hs),
         );
+        self.y = y;
         &self.y
     }
 
@@ -205,19 +208,10 @@ impl Workspace {
         assert_eq!(grad.len(), d.n_params(), "backward: gradient size");
         assert_eq!(self.dy.len(), b * k, "backward: dy size");
         let head = LstmWeights::head_offset(&d);
-        let top = &self.layers[d.num_layers - 1].h[t * b * hs..];
         {
+            let top = self.top(&d);
             let (gw, gb) = grad[head..].split_at_mut(k * hs);
-            gemm(
-                k,
-                hs,
-                b,
-                gw,
-                hs,
-                true,
-                Mat::t(&self.dy, k),
-                Mat::rows(top, hs),
-            );
+            gemm(k, hs, b, gw, hs, true, Mat::t(&self.dy, k), top);
             for row in self.dy.chunks_exact(k) {
                 for (g, v) in gb.iter_mut().zip(row) {
                     *g += v;
@@ -238,6 +232,7 @@ impl Workspace {
         );
         for l in (0..d.num_layers).rev() {
             let n_in = d.layer_input(l);
+            let kz = z_width(n_in, hs);
             let off = LstmWeights::layer_offsets(&d, l);
             let cache = &mut self.layers[l];
             let has_seq = l + 1 < d.num_layers;
@@ -245,6 +240,8 @@ impl Workspace {
                 self.dh.fill(0.0);
             }
             self.dc.fill(0.0);
+            self.dpacked.clear();
+            self.dpacked.resize(kz * g4, 0.0);
             let w_hh = w.weight_hh(l);
             for s in (0..t).rev() {
                 if has_seq {
@@ -265,30 +262,21 @@ impl Workspace {
                     &mut self.dc,
                     hs,
                 );
-                // While dG_t is hot: bias gradients (both biases enter the
-                // gates identically) and dW_hh += dG_t^T h_{t-1}.
-                {
-                    let (gbi, gbh) = grad[off.b_ih..off.end].split_at_mut(g4);
-                    for row in g.chunks_exact(g4) {
-                        for ((a, c), v) in gbi.iter_mut().zip(gbh.iter_mut()).zip(row) {
-                            *a += v;
-                            *c += v;
-                        }
-                    }
-                }
+                // While dG_s is hot: d[W_ih^T; b; W_hh^T] += z_s^T dG_s (the
+                // hidden rows only where h_{s-1} is not the zero state).
+                let m = if s == 0 { n_in + 1 } else { kz };
+                gemm_rb(
+                    m,
+                    g4,
+                    b,
+                    &mut self.dpacked,
+                    g4,
+                    true,
+                    Mat::t(&cache.z[s * b * kz..(s + 1) * b * kz], kz),
+                    g,
+                    g4,
+                );
                 if s > 0 {
-                    let h_prev = &cache.h[s * b * hs..(s + 1) * b * hs];
-                    gemm_rb(
-                        g4,
-                        hs,
-                        b,
-                        &mut grad[off.w_hh..off.b_ih],
-                        hs,
-                        true,
-                        Mat::t(g, g4),
-                        h_prev,
-                        hs,
-                    );
                     gemm_rb(
                         b,
                         hs,
@@ -302,17 +290,7 @@ impl Workspace {
                     );
                 }
             }
-            let dg = &cache.gates;
-            gemm(
-                g4,
-                n_in,
-                t * b,
-                &mut grad[off.w_ih..off.w_hh],
-                n_in,
-                true,
-                Mat::t(dg, g4),
-                Mat::rows(&cache.x, n_in),
-            );
+            unpack_layer_grad(&self.dpacked, n_in, hs, &mut grad[off.w_ih..off.end]);
             if l > 0 {
                 // Gradient w.r.t. this layer's input = the layer below's outputs.
                 resize(&mut self.dseq, t * b * n_in);
@@ -323,7 +301,7 @@ impl Workspace {
                     &mut self.dseq,
                     n_in,
                     false,
-                    Mat::rows(dg, g4),
+                    Mat::rows(&cache.gates, g4),
                     w.weight_ih(l),
                     n_in,
                 );
@@ -334,5 +312,49 @@ impl Workspace {
                 }
             }
         }
+    }
+
+    /// The top layer's last hidden state, `[B, H]` with row stride `kz`.
+    fn top(&self, d: &Dims) -> Mat<'_> {
+        let l = d.num_layers - 1;
+        let kz = z_width(d.layer_input(l), d.hidden_size);
+        Mat {
+            data: &self.layers[l].z[self.t * self.b * kz + kz - d.hidden_size..],
+            rs: kz,
+            cs: 1,
+        }
+    }
+}
+
+/// `[W_ih^T; b_ih + b_hh; W_hh^T]` of layer `l`, row-major `kz x 4H`.
+fn pack_layer(w: &LstmWeights, l: usize, n_in: usize, out: &mut Vec<f32>) {
+    let hs = w.dims().hidden_size;
+    let g4 = 4 * hs;
+    out.clear();
+    out.resize(z_width(n_in, hs) * g4, 0.0);
+    let (wih, rest) = out.split_at_mut(n_in * g4);
+    let (bias, whh) = rest.split_at_mut(g4);
+    transpose_add(w.weight_ih(l), g4, n_in, wih);
+    transpose_add(w.weight_hh(l), g4, hs, whh);
+    for ((o, a), b) in bias.iter_mut().zip(w.bias_ih(l)).zip(w.bias_hh(l)) {
+        *o = a + b;
+    }
+}
+
+/// Add the gradient of the packed `kz x 4H` matrix into a layer's flat
+/// gradient (`W_ih, W_hh, b_ih, b_hh`, state-dict order); both biases get
+/// the bias row.
+fn unpack_layer_grad(dp: &[f32], n_in: usize, hs: usize, grad: &mut [f32]) {
+    let g4 = 4 * hs;
+    let (gih, rest) = grad.split_at_mut(g4 * n_in);
+    let (ghh, rest) = rest.split_at_mut(g4 * hs);
+    let (gbi, gbh) = rest.split_at_mut(g4);
+    let (dih, rest) = dp.split_at(n_in * g4);
+    let (db, dhh) = rest.split_at(g4);
+    transpose_add(dih, n_in, g4, gih);
+    transpose_add(dhh, hs, g4, ghh);
+    for ((a, c), v) in gbi.iter_mut().zip(gbh.iter_mut()).zip(db) {
+        *a += v;
+        *c += v;
     }
 }

@@ -398,6 +398,9 @@ fn rolling_block(
     let first = ts.start.max(s0 + w - 1).min(ts.end);
     let skip = first - ts.start;
     out[..skip].fill(f64::NAN);
+    if first == ts.end {
+        return;
+    }
     let out = &mut out[skip..ts.end - ts.start];
     let n = out.len();
     // Windows end at prefix index k1 = t + 1 - s0 and start at k1 - w.
@@ -1707,8 +1710,16 @@ mod tests {
 
     #[test]
     fn feature_matrix_columns_equal_the_public_building_blocks() {
-        let c = series_candles(300);
-        let m = feature_matrix(&c);
+        // Short series too: every window of some features starts before
+        // bar 0 there.
+        for n in [300, 1, 5, 30, 80] {
+            feature_matrix_equals_building_blocks(&series_candles(n));
+        }
+        assert_eq!(feature_matrix(&Candles::default()).dim(), (0, 12));
+    }
+
+    fn feature_matrix_equals_building_blocks(c: &Candles) {
+        let m = feature_matrix(c);
         let r1 = log_returns(&c.close);
         let x = c.log_close();
         let atr = wilder_atr(&c.high, &c.low, &c.close, 14);
@@ -1728,7 +1739,6 @@ mod tests {
                 );
             }
         }
-        assert_eq!(feature_matrix(&Candles::default()).dim(), (0, 12));
     }
 
     #[test]

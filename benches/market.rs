@@ -1,6 +1,6 @@
-//! Candle parsing and the T0 feature table at SPEC T0's size: BTCUSDT 1h
-//! (58,419 bars) when `../shared` is present, otherwise the same number of
-//! synthetic bars written to CSV in memory.
+//! Candle parsing, the T0 feature table and the feature matrix at SPEC T0's
+//! size: BTCUSDT 1h (58,419 bars) when `../shared` is present, otherwise the
+//! same number of synthetic bars written to CSV in memory.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -40,6 +40,10 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("t0_features", |b| {
         b.iter(|| market::t0_features(black_box(&candles)).unwrap())
+    });
+    // The same features for every bar, as agents and backtests take them.
+    g.bench_function("feature_matrix", |b| {
+        b.iter(|| market::feature_matrix(black_box(&candles)))
     });
     g.finish();
 }

@@ -182,10 +182,13 @@ const BLOCK: usize = 1024;
 /// overflow.
 const MAX_ABS: f64 = 1e100;
 
-/// A window whose `w*A - B^2` is below this fraction of `w*A` is recomputed
-/// two-pass ([`two_pass`]). Above it, the exact sums leave at most about
-/// an ulp of error after the cancellation.
-const NEAR_CONSTANT: f64 = 1.0 / (1u64 << 50) as f64;
+/// A window whose `w*A - B^2` is below this fraction of `w*A` (a standard
+/// deviation below about 3e-5 of the mean's magnitude) is recomputed
+/// two-pass ([`two_pass`]). The prefix sums carry errors of about 2^-100
+/// of a block's sums; above this threshold they stay far below an ulp of
+/// the result after the cancellation, so a window gets the same bits alone
+/// as within a series (but in rare near-ties).
+const NEAR_CONSTANT: f64 = 1.0 / (1u64 << 30) as f64;
 
 /// Running sums of values and of their squares, each as an unevaluated
 /// sum `hi + lo` that keeps every rounding error, and the count of
@@ -285,12 +288,17 @@ impl Prefix {
 }
 
 /// `w*A - B^2` of a window from its sums `B = b_hi + b_lo`, `A = a_hi +
-/// a_lo`: the exact products cancel first, the small terms follow.
+/// a_lo`: the exact products cancel first (their difference kept exactly
+/// too), the small terms follow, and only the result is rounded. So the
+/// value does not depend on how `A` and `B` are split into `hi + lo` (a
+/// window summed on its own or as a difference of prefix sums): the same
+/// bits but in rare near-ties at about 2^-100.
 #[inline(always)]
 fn w_ss(w: f64, b_hi: f64, b_lo: f64, a_hi: f64, a_lo: f64) -> f64 {
     let (p1, e1) = two_prod(w, a_hi);
     let (p2, e2) = two_prod(b_hi, b_hi);
-    (p1 - p2) + ((e1 - e2) + (w * a_lo - b_lo * (2.0 * b_hi + b_lo)))
+    let (d, de) = two_sum(p1, -p2);
+    d + (de + ((e1 - e2) + (w * a_lo - b_lo * (2.0 * b_hi + b_lo))))
 }
 
 /// Mean and sum of squared deviations of a window, two-pass: for the
@@ -1606,6 +1614,27 @@ mod tests {
                     (z[t] - rz).abs() <= 1e-9 * (1.0 + rz.abs()),
                     "z w={w} t={t}"
                 );
+            }
+        }
+    }
+
+    /// A window computed on its own (a trailing window, `FeatureStream`)
+    /// gets the bits it gets inside a whole series, where its sums are a
+    /// difference of a block's prefix sums.
+    #[test]
+    fn a_window_alone_equals_the_same_window_in_the_series() {
+        let prices = price_like(2 * BLOCK + 300);
+        let returns = log_returns(&prices)[1..].to_vec();
+        for x in [&prices, &returns] {
+            for w in [12, 20, 24, 72] {
+                let (sd, z) = (rolling_std1(x, w), rolling_zscore(x, w));
+                for t in w - 1..x.len() {
+                    let win = &x[t + 1 - w..=t];
+                    let alone = (rolling_std1(win, w)[w - 1], rolling_zscore(win, w)[w - 1]);
+                    assert_eq!(alone.0.to_bits(), sd[t].to_bits(), "std w={w} t={t}");
+                    assert_eq!(alone.1.to_bits(), z[t].to_bits(), "z w={w} t={t}");
+                    assert_eq!(window_mean_std_of(win).1.to_bits(), sd[t].to_bits());
+                }
             }
         }
     }

@@ -407,6 +407,53 @@ mod tests {
         }
     }
 
+    /// The same check through inter-layer dropout: every evaluation draws
+    /// the same mask from the same seed, so the loss is a smooth function of
+    /// the weights and back-propagation must scale by that mask.
+    #[test]
+    fn backward_through_dropout_matches_finite_differences() {
+        let dims = Dims {
+            input_size: 3,
+            hidden_size: 8,
+            num_layers: 3,
+            n_outputs: 1,
+        };
+        let w = LstmWeights::init(dims, 4).unwrap();
+        let (t, b) = (4, 5);
+        let mut rng = SplitMix64::new(12);
+        let x: Vec<f32> = (0..t * b * 3).map(|_| rng.next_normal() as f32).collect();
+        let tgt: Vec<f32> = (0..b).map(|_| rng.next_normal() as f32).collect();
+        let run = |w: &LstmWeights, ws: &mut Workspace| {
+            let mut mask_rng = SplitMix64::new(77);
+            let drop = Some(DropoutRng {
+                p: 0.4,
+                rng: &mut mask_rng,
+            });
+            let y = ws.forward(w, &x, t, b, drop).to_vec();
+            let mut dy = Vec::new();
+            let loss = loss_and_grad(Task::Regression, &y, &tgt, 1.0 / b as f32, &mut dy);
+            (loss / b as f64, dy)
+        };
+        let mut ws = Workspace::default();
+        let (_, dy) = run(&w, &mut ws);
+        ws.dy = dy;
+        let mut g = vec![0.0; dims.n_params()];
+        ws.backward(&w, &mut g);
+        let h = 1e-2f32;
+        let mut worst = 0.0f64;
+        for (i, &gi) in g.iter().enumerate() {
+            let mut wp = w.clone();
+            wp.as_mut_slice()[i] += h;
+            let mut wm = w.clone();
+            wm.as_mut_slice()[i] -= h;
+            let fd = (run(&wp, &mut Workspace::default()).0
+                - run(&wm, &mut Workspace::default()).0)
+                / (2.0 * h as f64);
+            worst = worst.max((fd - gi as f64).abs() / (1e-3 + fd.abs()));
+        }
+        assert!(worst < 2e-2, "worst relative gradient error {worst}");
+    }
+
     #[test]
     fn adamw_matches_pytorch_first_steps() {
         // torch.optim.AdamW([p], lr=0.1, weight_decay=0.1) on p=[1.0, -2.0]

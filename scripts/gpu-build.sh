@@ -7,9 +7,10 @@
 #
 #   scripts/gpu-build.sh [TORCH_VERSION]        default 2.11.0
 #
-# Writes gpu-check/ at the repository root (ignored by git): stripped
-# binaries, well under 64 MiB. The GPU machine needs this directory and the
-# checkout (fixtures/, scripts/), then runs scripts/gpu-check.sh.
+# Writes gpu-check/ and gpu-check.tar.xz at the repository root (both
+# ignored by git): stripped binaries, the T4/T6 datasets and the peers' pure
+# Python wheels. The GPU machine needs the .tar.xz (about 31 MiB) and the
+# checkout (fixtures/, scripts/, benches/peer/), then runs scripts/gpu-check.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 torch="${1:-2.11.0}"
@@ -31,15 +32,25 @@ out=gpu-check
 rm -rf "$out"
 mkdir -p "$out"
 
-# Each cargo command prints its artifacts as JSON; keep the executables of
-# the named targets.
-pick() { # pick NAME=TARGET_NAME:KIND ... < cargo JSON
+# One cargo command, so that every package is built with one feature set
+# (burn and libtorch's bindings once); it prints its artifacts as JSON, and
+# the executables wanted are picked by package, target and kind.
+cargo test --release --no-run --features tch \
+  -p cointrainer-lstm -p cointrainer-ppo -p cointrainer-trainer -p cointrainer \
+  --lib --test backends --test device --bench devices \
+  --message-format=json-render-diagnostics |
   python3 -c '
 import json, sys, shutil
-want = {}
-for arg in sys.argv[2:]:
-    name, target = arg.split("=")
-    want[tuple(target.split(":"))] = name
+out = sys.argv[1]
+want = {
+    ("cointrainer-lstm", "lstm", "lib", True): "lstm-lib",
+    ("cointrainer-lstm", "backends", "test", True): "lstm-backends",
+    ("cointrainer-ppo", "ppo", "lib", True): "ppo-lib",
+    ("cointrainer-ppo", "backends", "test", True): "ppo-backends",
+    # The program itself (built for the device test), not its unit tests.
+    ("cointrainer-trainer", "cointrainer", "bin", False): "cointrainer",
+    ("cointrainer", "devices", "bench", True): "devices",
+}
 found = {}
 for line in sys.stdin:
     try:
@@ -48,28 +59,20 @@ for line in sys.stdin:
         continue
     if m.get("reason") != "compiler-artifact" or not m.get("executable"):
         continue
+    # `<source>#<name>@<version>`, or `<source>/<name>#<version>` when the
+    # directory is named after the package.
+    source, _, frag = m["package_id"].rpartition("#")
+    package = frag.split("@")[0] if "@" in frag else source.rstrip("/").rsplit("/", 1)[-1]
     t = m["target"]
-    key = (t["name"], t["kind"][0])
+    key = (package, t["name"], t["kind"][0], bool(m["profile"]["test"]))
     if key in want:
         found[want[key]] = m["executable"]
-for name in want.values():
-    if name not in found:
-        sys.exit("gpu-build: no executable for " + name)
-    shutil.copy(found[name], sys.argv[1] + "/" + name)
-' "$out" "$@"
-}
-
-cargo test --release -p cointrainer-lstm -p cointrainer-ppo --features tch --no-run --lib \
-  --message-format=json-render-diagnostics | pick lstm-lib=lstm:lib ppo-lib=ppo:lib
-# Both crates name their equivalence test `backends`: one crate at a time.
-cargo test --release -p cointrainer-lstm --features tch --no-run --test backends \
-  --message-format=json-render-diagnostics | pick lstm-backends=backends:test
-cargo test --release -p cointrainer-ppo --features tch --no-run --test backends \
-  --message-format=json-render-diagnostics | pick ppo-backends=backends:test
-cargo build --release -p cointrainer-trainer --features tch --bin cointrainer \
-  --message-format=json-render-diagnostics | pick cointrainer=cointrainer:bin
-cargo bench -p cointrainer --bench devices --features tch --no-run \
-  --message-format=json-render-diagnostics | pick devices=devices:bench
+missing = [n for n in want.values() if n not in found]
+if missing:
+    sys.exit("gpu-build: no executable for " + ", ".join(missing))
+for name, path in found.items():
+    shutil.copy(path, out + "/" + name)
+' "$out"
 
 strip "$out"/cointrainer "$out"/devices "$out"/*-lib "$out"/*-backends
 "$venv/bin/python" -c 'import torch; print(torch.__version__)' > "$out/torch-version"
@@ -83,5 +86,7 @@ for f in features_btc_1h.csv strategy_returns_btc_1h.csv; do
 done
 "$venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
   -d "$out/wheels" stable-baselines3==2.9.2 gymnasium==1.4.0 farama-notifications==0.0.6
-du -sh "$out"
-ls -l "$out"
+# What travels: one compressed file (the binaries and datasets are over
+# 100 MiB unpacked, about 31 MiB as xz).
+tar -cf - "$out" | xz -T0 -6 > "$out.tar.xz"
+du -sh "$out" "$out.tar.xz"

@@ -26,7 +26,16 @@ device="${1:-tch-cuda:0}"
 index="${device##*:}"
 py="${PYTHON:-python3}"
 bin="$PWD/gpu-check"
+if [ ! -x "$bin/cointrainer" ] && [ -f gpu-check.tar.xz ]; then
+  "$py" -c 'import tarfile; tarfile.open("gpu-check.tar.xz").extractall(".", filter="data")' || exit 2
+fi
 [ -x "$bin/cointrainer" ] || { echo "gpu-check: run scripts/gpu-build.sh first ($bin is missing)" >&2; exit 2; }
+# The program's device: the GPU of a GPU backend; `cpu` for a CPU backend
+# (`tch`, `flex`), which makes a dry run of this script on any machine.
+case "$device" in
+  *:*) prog_dev="cuda:$index" ;;
+  *) prog_dev=cpu ;;
+esac
 torch_lib="$("$py" -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')" || exit 2
 export LD_LIBRARY_PATH="$torch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export COINTRAINER_FIXTURES="$PWD/fixtures"
@@ -84,7 +93,7 @@ max_epochs = 2
 total_timesteps = 16384
 TOML
 for agent in lstm ppo; do
-  for dev in "cuda:$index"; do
+  for dev in "$prog_dev"; do
     start=$(date +%s.%N)
     timeout 300 "$bin/cointrainer" --config "$work/c.toml" train "$agent" --device "$dev" --force --json \
       > "$work/train.json" 2> "$work/train.err"
@@ -150,7 +159,7 @@ PY
   && export PYTHONPATH="$work/site${PYTHONPATH:+:$PYTHONPATH}"
 for task in T6 T4; do
   timeout 300 "$bin/cointrainer" bench --compare "$(command -v "$py")" --task "$task" \
-    --device "cuda:$index" --pairs 1 --reruns 0 --data-dir "$bin/datasets" \
+    --device "$prog_dev" --pairs 1 --reruns 0 --data-dir "$bin/datasets" \
     --peer-dir benches/peer --json --out "$work/$task.jsonl" 2> "$work/$task.err"
   rc=$?
   [ -f "$work/$task.jsonl" ] && cat "$work/$task.jsonl"
